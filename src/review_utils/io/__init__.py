@@ -1,0 +1,1 @@
+"""Reading and writing files: atomic, deterministic writes; safe workbook reads."""
