@@ -40,6 +40,8 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def check_folder_rules(codebook: Codebook, reports: list, screening) -> list[Problem]:
     problems: list[Problem] = []
+    # Unreadable workbooks still exist: references to them are not reported twice.
+    existing = {r.report_id for r in reports if not r.extraction_copy}
     consensus = [r for r in reports if r.readable and not r.extraction_copy]
     by_id: dict[str, object] = {}
     for parsed in consensus:
@@ -53,7 +55,7 @@ def check_folder_rules(codebook: Codebook, reports: list, screening) -> list[Pro
     for parsed in consensus:
         for link in parsed.tables.get("links", []):
             for target in link.get("target_report_id") or ():
-                if target not in by_id:
+                if target not in existing:
                     problems.append(Problem(parsed.name, "links", _cell(codebook, "links", "target_report_id", link["_row"]),
                                             ERROR, f"no workbook for the linked report {target!r}", target,
                                             f"check the id (a file extraction/reports/{target}.xlsx must exist), or add that report"))
@@ -65,10 +67,10 @@ def check_folder_rules(codebook: Codebook, reports: list, screening) -> list[Pro
                 continue
             report_id, _, label = ref.partition("/")
             cell = _cell(codebook, "patients", "same_patient_as", patient["_row"])
-            if report_id not in by_id:
+            if report_id not in existing:
                 problems.append(Problem(parsed.name, "patients", cell, ERROR, f"no workbook for report {report_id!r}", ref,
                                         "check the report id before the slash"))
-            elif label not in labels[report_id]:
+            elif report_id in labels and label not in labels[report_id]:
                 problems.append(Problem(parsed.name, "patients", cell, ERROR,
                                         f"report {report_id} has no patient labelled {label!r}", ref,
                                         f"use one of: {', '.join(sorted(str(x) for x in labels[report_id] if x)) or '(no patients listed)'}"))
@@ -90,7 +92,7 @@ def check_folder_rules(codebook: Codebook, reports: list, screening) -> list[Pro
                                             ERROR, "an included record needs the report_id of its workbook", "",
                                             "write the report id (the workbook's file name without .xlsx)"))
                 for ref in refs:
-                    if ref not in by_id:
+                    if ref not in existing:
                         problems.append(Problem("screening.xlsx", "records", _cell(codebook, "records", "report_id", row, True),
                                                 ERROR, f"included record, but no workbook {ref}.xlsx", ref,
                                                 "check the id, or add the report's workbook"))

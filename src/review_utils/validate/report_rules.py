@@ -132,6 +132,15 @@ def check_report_rules(checker: SheetChecker, codebook: Codebook, report: dict, 
             if rec.get("events") is None or rec.get("total") is None:
                 add("aggregates", _cell(acols, "events", rec["_row"]), "error",
                     "a binary outcome needs events and total (or NR)", "", "fill both counts, or write NR")
+        elif rec.get("outcome_or_measure") == "patients treated":
+            if total is None:
+                add("aggregates", _cell(acols, "total", rec["_row"]), "error",
+                    "patients treated needs the number of patients in total", rec.get("total") or "",
+                    "write the number of patients with this disease in total")
+            elif treated is not None and total > treated:
+                add("aggregates", _cell(acols, "total", rec["_row"]), "error",
+                    f"total ({total:g}) exceeds number_treated ({treated:g}) of the report", total,
+                    "check the count, or number_treated in the report sheet")
         elif rec.get("outcome_or_measure") is not None:
             if all(rec.get(k) is None for k in ("median", "lower", "upper")):
                 add("aggregates", _cell(acols, "median", rec["_row"]), "error",

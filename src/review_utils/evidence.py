@@ -1,0 +1,280 @@
+"""From reports to analysis sets: eligibility, overlap resolution, age groups, outcome derivation.
+
+Count each patient once:
+- a report that is `contained_in` or `supersedes`-linked to another eligible report is not an
+  independent cohort; its patients appear through the larger (or later) report;
+- individually described patients linked by `same_patient_as` are one person (union-find);
+- inferred links count unless `include_inferred_links` is False (a sensitivity analysis).
+
+Age group: "children" when the age (at infusion by default, or at onset) is under the limit,
+"adults" otherwise. A report without individual ages takes its `population` (paediatric -> children,
+adult -> adults, mixed -> "mixed", kept out of age-group comparisons).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .extraction import Extraction
+
+CHILDREN, ADULTS, MIXED = "children", "adults", "mixed"
+POPULATION_GROUP = {"paediatric": CHILDREN, "adult": ADULTS, "mixed": MIXED}
+
+
+@dataclass(frozen=True)
+class EvidenceParameters:
+    age_limit_years: float = 18.0
+    age_definition: str = "infusion"  # or "onset"
+    eligible_publication_types: tuple[str, ...] = ("journal article", "letter", "conference abstract")
+    include_inferred_links: bool = True
+    diseases: tuple[str, ...] = ()  # empty = all diseases
+
+    @classmethod
+    def from_mapping(cls, params: dict) -> "EvidenceParameters":
+        known = {f: params[f] for f in cls.__dataclass_fields__ if f in params}
+        for key in ("eligible_publication_types", "diseases"):
+            if key in known:
+                known[key] = tuple(known[key] or ())
+        return cls(**known)
+
+
+# ---------------------------------------------------------------- eligibility and overlap
+
+def eligible_reports(extraction: Extraction, params: EvidenceParameters) -> pd.DataFrame:
+    reports = extraction.reports
+    return reports[reports["publication_type"].isin(params.eligible_publication_types)].copy()
+
+
+def overlap_edges(extraction: Extraction, params: EvidenceParameters, eligible: set[str]) -> pd.DataFrame:
+    links = extraction.links.copy()
+    if not params.include_inferred_links:
+        links = links[links["certainty"] == "stated"]
+    rows = []
+    for _, link in links.iterrows():
+        for target in str(link["target_report_id"] or "").split("; "):
+            if link["report_id"] in eligible and target in eligible and target != link["report_id"]:
+                rows.append({"report_id": link["report_id"], "target_report_id": target,
+                             "link_type": link["link_type"], "certainty": link["certainty"]})
+    return pd.DataFrame(rows, columns=["report_id", "target_report_id", "link_type", "certainty"])
+
+
+def independent_cohorts(extraction: Extraction, params: EvidenceParameters) -> pd.DataFrame:
+    """Eligible reports that are neither contained in nor superseded by another eligible report."""
+    eligible = eligible_reports(extraction, params)
+    edges = overlap_edges(extraction, params, set(eligible["report_id"]))
+    covered = set(edges["report_id"])
+    out = eligible[~eligible["report_id"].isin(covered)].copy()
+    return out.sort_values("report_id").reset_index(drop=True)
+
+
+def covering_cohort(extraction: Extraction, params: EvidenceParameters) -> dict[str, str]:
+    """report_id -> the independent cohort whose count includes its patients (itself when independent)."""
+    eligible = set(eligible_reports(extraction, params)["report_id"])
+    edges = overlap_edges(extraction, params, eligible)
+    parent = {}
+    for _, e in edges.sort_values(["report_id", "target_report_id"]).iterrows():
+        parent.setdefault(e["report_id"], e["target_report_id"])
+    result = {}
+    for report in sorted(eligible):
+        seen, node = set(), report
+        while node in parent and node not in seen:
+            seen.add(node)
+            node = parent[node]
+        result[report] = node
+    return result
+
+
+# ---------------------------------------------------------------- patients
+
+def age_group_of(age_infusion: float, age_onset: float, population: str, params: EvidenceParameters) -> str:
+    age = age_onset if params.age_definition == "onset" else age_infusion
+    if params.age_definition == "onset" and (age is None or np.isnan(age)):
+        age = age_infusion  # onset unknown: fall back to age at infusion
+    if age is not None and not np.isnan(age):
+        return CHILDREN if age < params.age_limit_years else ADULTS
+    return POPULATION_GROUP.get(population, MIXED)
+
+
+class _UnionFind:
+    def __init__(self):
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def patient_table(extraction: Extraction, params: EvidenceParameters) -> pd.DataFrame:
+    """Individually described patients of eligible reports, with `person_id` (same_patient_as resolved),
+    `age_group` and `cohort` (the independent cohort that counts them)."""
+    eligible = eligible_reports(extraction, params)
+    population = dict(zip(eligible["report_id"], eligible["population"]))
+    patients = extraction.patients[extraction.patients["report_id"].isin(population)].copy()
+    patients["patient_key"] = patients["report_id"] + "/" + patients["patient_label"].astype(str)
+    uf = _UnionFind()
+    for _, p in patients.iterrows():
+        uf.find(p["patient_key"])
+        ref = p.get("same_patient_as")
+        if isinstance(ref, str) and ref and (params.include_inferred_links or p.get("same_patient_certainty") == "stated"):
+            if ref.split("/")[0] in population:
+                uf.union(p["patient_key"], ref)
+    patients["person_id"] = [uf.find(k) for k in patients["patient_key"]]
+    patients["age_group"] = [
+        age_group_of(a, o, population[r], params)
+        for a, o, r in zip(patients["age_at_infusion_years"], patients["age_at_onset_years"], patients["report_id"])]
+    cover = covering_cohort(extraction, params)
+    patients["cohort"] = patients["report_id"].map(cover)
+    if params.diseases:
+        patients = patients[patients["disease"].isin(params.diseases)]
+    return patients.reset_index(drop=True)
+
+
+def individual_patients(extraction: Extraction, params: EvidenceParameters) -> pd.DataFrame:
+    """The IPD set: one row per unique person, each field from the report with the longest follow-up."""
+    patients = patient_table(extraction, params)
+    if patients.empty:
+        return patients
+    ordered = patients.assign(_fu=patients["follow_up_months"].fillna(-1)).sort_values(
+        ["person_id", "_fu", "report_id"], ascending=[True, False, True])
+    rows = []
+    for person, group in ordered.groupby("person_id", sort=True):
+        best = group.iloc[0].copy()
+        for column in patients.columns:  # fill fields missing in the best report from the others
+            if pd.isna(best[column]) or best[column] in ("NR", None, ""):
+                for _, other in group.iloc[1:].iterrows():
+                    if not (pd.isna(other[column]) or other[column] in ("NR", None, "")):
+                        best[column] = other[column]
+                        break
+        best["reports"] = "; ".join(sorted(group["report_id"]))
+        rows.append(best.drop(labels=["_fu"]))
+    return pd.DataFrame(rows).reset_index(drop=True)
+
+
+@dataclass
+class PatientCounts:
+    """Unique patients after overlap resolution, by age group and disease."""
+    table: pd.DataFrame  # columns cohort, age_group, disease, patients, basis
+    notes: list[str] = field(default_factory=list)
+
+    def by(self, *columns: str) -> pd.DataFrame:
+        return self.table.groupby(list(columns), sort=True, as_index=False)["patients"].sum()
+
+
+def unique_patient_counts(extraction: Extraction, params: EvidenceParameters) -> PatientCounts:
+    """Count each patient once: individual rows of independent cohorts (persons deduplicated), else the
+    cohort's number treated split by `patients treated` aggregates (or its single disease)."""
+    cohorts = independent_cohorts(extraction, params)
+    patients = patient_table(extraction, params)
+    rows, notes, counted_persons = [], [], set()
+    for _, report in cohorts.iterrows():
+        rid = report["report_id"]
+        own = patients[patients["report_id"] == rid]
+        treated = report["number_treated"]
+        if not own.empty and (np.isnan(treated) or len(own) >= treated):
+            for _, p in own.iterrows():
+                if p["person_id"] in counted_persons:
+                    continue
+                counted_persons.add(p["person_id"])
+                rows.append((rid, p["age_group"], p["disease"], 1, "individual"))
+            continue
+        group = POPULATION_GROUP.get(report["population"], MIXED)
+        if np.isnan(treated):
+            notes.append(f"{rid}: number treated not reported; not counted")
+            continue
+        split = extraction.aggregates[(extraction.aggregates["report_id"] == rid)
+                                      & (extraction.aggregates["outcome_or_measure"] == "patients treated")]
+        diseases = [d for d in str(report["diseases"] or "").split("; ") if d]
+        if not split.empty:
+            for _, a in split.iterrows():
+                rows.append((rid, POPULATION_GROUP.get(a["population"], MIXED), a["disease"], int(a["total"]), "aggregate"))
+        elif len(diseases) == 1:
+            rows.append((rid, group, diseases[0], int(treated), "aggregate"))
+        else:
+            rows.append((rid, group, "several diseases (split not reported)", int(treated), "aggregate"))
+    table = pd.DataFrame(rows, columns=["cohort", "age_group", "disease", "patients", "basis"])
+    if params.diseases:
+        table = table[table["disease"].isin(params.diseases)]
+    return PatientCounts(table=table.reset_index(drop=True), notes=notes)
+
+
+# ---------------------------------------------------------------- outcomes
+
+BINARY_EVENT_OUTCOMES = {
+    "CRS any grade": ("CRS", None),
+    "CRS grade 3 or higher": ("CRS", 3),
+    "ICANS any grade": ("ICANS", None),
+    "ICANS grade 3 or higher": ("ICANS", 3),
+    "ICAHT any grade": ("ICAHT", None),
+    "severe infection": ("infection", 3),
+    "death": ("death", None),
+    "DORIS remission": ("DORIS remission", None),
+    "drug-free remission": ("drug-free remission", None),
+    "LLDAS": ("LLDAS", None),
+    "complete renal response": ("complete renal response", None),
+    "relapse": ("relapse", None),
+    "IVIG replacement": ("IVIG replacement", None),
+}
+
+
+def patient_outcome(events: pd.DataFrame, outcome: str) -> float:
+    """1 (had the outcome), 0 (assessed, did not), NaN (not assessable) for one patient's events."""
+    event, min_grade = BINARY_EVENT_OUTCOMES[outcome]
+    rows = events[events["event"] == event]
+    if rows.empty:
+        return np.nan
+    occurred = rows["occurred"]
+    if min_grade is None:
+        if (occurred == "yes").any():
+            return 1.0
+        return 0.0 if (occurred == "no").any() else np.nan
+    grades = rows["grade_astct"]
+    if (grades >= min_grade).any():
+        return 1.0
+    if (occurred == "yes").any() and rows.loc[occurred == "yes", "grade_astct"].isna().any():
+        return np.nan  # occurred, grade unknown: cannot tell whether it was severe
+    return 0.0 if ((occurred == "no") | (grades < min_grade)).any() else np.nan
+
+
+def pooling_set(extraction: Extraction, params: EvidenceParameters, outcome: str) -> pd.DataFrame:
+    """One count per independent cohort and age group: columns cohort, age_group, events, total, basis, year."""
+    cohorts = independent_cohorts(extraction, params)
+    patients = patient_table(extraction, params)
+    events = extraction.events
+    aggregates = extraction.aggregates
+    rows = []
+    for _, report in cohorts.iterrows():
+        rid = report["report_id"]
+        agg = aggregates[(aggregates["report_id"] == rid) & (aggregates["outcome_or_measure"] == outcome)]
+        if params.diseases:
+            agg = agg[agg["disease"].isin(params.diseases)]
+        agg = agg[agg["events"].notna() & agg["total"].notna()]
+        if not agg.empty:
+            last = agg[agg["time_point_months__code"] == "NA"]
+            chosen = last if not last.empty else agg[agg["time_point_months"] == agg["time_point_months"].max()]
+            for group_name, g in chosen.groupby("population", sort=True):
+                rows.append((rid, POPULATION_GROUP.get(group_name, MIXED), int(g["events"].sum()), int(g["total"].sum()),
+                             "aggregate", report["year"], report["publication_date"]))
+            continue
+        own = patients[patients["report_id"] == rid]
+        if own.empty or outcome not in BINARY_EVENT_OUTCOMES:
+            continue
+        values = []
+        for _, p in own.iterrows():
+            mine = events[(events["report_id"] == rid) & (events["patient_label"] == p["patient_label"])]
+            values.append((p["age_group"], patient_outcome(mine, outcome)))
+        frame = pd.DataFrame(values, columns=["age_group", "value"]).dropna()
+        for group_name, g in frame.groupby("age_group", sort=True):
+            rows.append((rid, group_name, int(g["value"].sum()), int(len(g)), "individual", report["year"],
+                         report["publication_date"]))
+    out = pd.DataFrame(rows, columns=["cohort", "age_group", "events", "total", "basis", "year", "publication_date"])
+    return out[out["total"] > 0].sort_values(["age_group", "year", "cohort"]).reset_index(drop=True)
