@@ -65,10 +65,15 @@ def allowed_values(codebook: Codebook, column: Column) -> str:
 
 def _prompt(codebook: Codebook, column: Column) -> tuple[str, str]:
     title = column.name[:32]
-    parts = [column.definition] if column.definition else []
+    definition = column.definition or next(
+        (codebook.vocabularies[v].definition for v in column.vocabularies if codebook.vocabularies[v].definition), "")
+    parts = [definition] if definition else []
     if column.unit:
         parts.append(f"Unit: {column.unit}.")
-    parts.append(f"Allowed: {allowed_values(codebook, column)}.")
+    allowed = allowed_values(codebook, column)
+    if column.type in ("term", "yes_no") and len(allowed) > 120:
+        allowed = "a term from the dropdown" + (f", or {' / '.join(column.codes())}" if column.codes() else "")
+    parts.append(f"Allowed: {allowed}.")
     if column.required:
         parts.append("Required.")
     text = " ".join(parts)
@@ -232,8 +237,11 @@ def build_template(kind: str = "report", codebook: Codebook | None = None) -> Wo
     return workbook
 
 
-def is_generated_template(path: Path) -> bool:
-    """True when `path` is a template this module wrote (its about sheet carries the marker)."""
+def is_blank_template(path: Path) -> bool:
+    """True when `path` is a template this module wrote and nobody has typed data into it.
+
+    Only such a file may be regenerated in place; any workbook holding data is never overwritten.
+    """
     try:
         from python_calamine import CalamineWorkbook
 
@@ -241,17 +249,28 @@ def is_generated_template(path: Path) -> bool:
         if "about" not in wb.sheet_names:
             return False
         rows = wb.get_sheet_by_name("about").to_python()
-        return bool(rows) and str(rows[0][0]).startswith(TEMPLATE_MARKER)
+        if not rows or not str(rows[0][0]).startswith(TEMPLATE_MARKER):
+            return False
+        for name in wb.sheet_names:
+            if name in GENERATED_SHEETS:
+                continue
+            data = wb.get_sheet_by_name(name).to_python()
+            if name == "report":
+                if any(len(r) > 1 and any(v not in ("", None) for v in r[1:]) for r in data[1:]):
+                    return False
+            elif any(any(v not in ("", None) for v in r) for r in data[1:]):
+                return False
+        return True
     except Exception:
         return False
 
 
 def write_template(target: str | os.PathLike, kind: str = "report") -> Path:
-    """Write a blank template to `target`. Refuses to overwrite a file that is not itself a template."""
+    """Write a blank template to `target`: a new path, or a blank template regenerated in place."""
     target = Path(target)
-    if target.exists() and not is_generated_template(target):
+    if target.exists() and not is_blank_template(target):
         raise TemplateRefused(
-            f"{target} exists and is not a generated template; choose a new path "
-            "(the template generator never overwrites an extraction workbook).")
+            f"{target} exists and is not a blank generated template; choose a new path "
+            "(the template generator never overwrites a workbook that holds data).")
     save_workbook(build_template(kind), target)
     return target
