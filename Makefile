@@ -17,10 +17,22 @@ export TZ := UTC
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
+# Notebooks: main runs (parameters: params/default.yaml) and sensitivity runs (params/<name>.yaml, through
+# the outcome notebook only). A stamp in .build/ records a successful run; make reruns a notebook only
+# when its inputs changed: the notebook, the parameters, the library, or the workbooks it reads.
+BUILD      := .build
+NOTEBOOKS  := 01_screening 02_characteristics 03_outcomes 04_sensitivity 05_appraisal
+SENSITIVITY := $(basename $(notdir $(filter-out params/default.yaml,$(wildcard params/*.yaml))))
+LIBRARY    := $(shell find src/review_utils -name '*.py' -o -name '*.yaml' -o -name '*.mplstyle' | sort)
+REPORTS    := $(sort $(wildcard $(EXTRACTION)/reports/*.xlsx))
+SCREENING  := $(wildcard $(EXTRACTION)/screening.xlsx)
+MAIN_STAMPS := $(NOTEBOOKS:%=$(BUILD)/%.default.stamp)
+SENS_STAMPS := $(SENSITIVITY:%=$(BUILD)/03_outcomes.%.stamp)
+
 .DEFAULT_GOAL := all
 .PHONY: all setup check template test unit nbval lab clean help summary outputs report bench lock docs reconcile git-diff
 
-all: setup check outputs ## set up .venv (first time) and regenerate every figure, table and notebook
+all: setup outputs ## set up .venv (first time) and regenerate every figure, table and notebook
 
 setup: $(STAMP) ## create .venv with the pinned versions of requirements.lock (only when missing or the lock changed)
 
@@ -34,6 +46,12 @@ $(STAMP): requirements.lock pyproject.toml
 check: $(STAMP) ## validate the extraction workbooks (every problem, with its cell); exit 1 on errors
 	$(CLI) check $(EXTRACTION)
 
+# The pipeline's own validation step: reruns only when a workbook changed; errors stop make before any output.
+$(BUILD)/check.stamp: $(STAMP) $(REPORTS) $(SCREENING) $(LIBRARY)
+	@mkdir -p $(BUILD)
+	$(CLI) check $(EXTRACTION) --errors-only
+	@touch $@
+
 summary: $(STAMP) ## print what the extraction holds (reports, unique patients, NR counts)
 	$(CLI) summary $(EXTRACTION)
 
@@ -44,13 +62,25 @@ template: $(STAMP) ## write the blank templates extraction/template.xlsx and ext
 docs: $(STAMP) ## regenerate docs/codebook.md from the codebook
 	$(CLI) codebook --format markdown -o docs/codebook.md
 
-outputs: $(STAMP) check ## run the notebooks (added by the notebooks issue)
+outputs: $(MAIN_STAMPS) $(SENS_STAMPS) ## run the notebooks that need it (papermill), publish figures/ and tables/
+
+$(BUILD)/01_screening.default.stamp: notebooks/01_screening.ipynb params/default.yaml $(SCREENING) $(BUILD)/check.stamp
+$(BUILD)/%.default.stamp: notebooks/%.ipynb params/default.yaml $(REPORTS) $(SCREENING) $(BUILD)/check.stamp
+	$(PY) -m review_utils.notebook_run $* --params default
+	@touch $@
+$(BUILD)/03_outcomes.%.stamp: notebooks/03_outcomes.ipynb params/%.yaml params/default.yaml $(REPORTS) $(BUILD)/check.stamp
+	$(PY) -m review_utils.notebook_run 03_outcomes --params $*
+	@touch $@
+$(MAIN_STAMPS) $(SENS_STAMPS): $(LIBRARY)
 
 unit: $(STAMP) ## unit tests only
 	$(PY) -m pytest -q tests
 
-test: $(STAMP) ## unit tests and the committed notebooks reproduce (nbval)
-	$(PY) -m pytest -q tests
+nbval: $(STAMP) ## the committed notebooks reproduce their stored outputs (outputs go to a temporary folder)
+	REVIEW_OUTPUT_ROOT=$$(mktemp -d) $(PY) -m pytest -q --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+test: unit nbval ## unit tests, then nbval on the committed notebooks
 
 $(LAB_STAMP): $(STAMP) requirements-lab.lock
 	@test -x $(LAB_VENV)/bin/python || $(PYTHON) -m venv $(LAB_VENV)
@@ -61,8 +91,8 @@ $(LAB_STAMP): $(STAMP) requirements-lab.lock
 lab: $(LAB_STAMP) ## open JupyterLab on the notebooks (a separate .venv-lab keeps jupyterlab out of the pipeline)
 	cd notebooks && ../$(LAB_VENV)/bin/jupyter lab
 
-clean: ## remove the environments and caches (outputs are tracked and stay)
-	rm -rf $(VENV) $(LAB_VENV) build .pytest_cache src/*.egg-info
+clean: ## remove the environments, build stamps and caches (outputs are tracked and stay)
+	rm -rf $(VENV) $(LAB_VENV) $(BUILD) build .pytest_cache src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 help: ## list the targets
