@@ -59,7 +59,7 @@ class Extraction:
 
 
 def _frame(spec: Sheet, rows: list[dict]) -> pd.DataFrame:
-    columns = list(PROVENANCE) + list(spec.column_names)
+    columns = list(dict.fromkeys([*PROVENANCE, *spec.column_names]))
     numeric = [c.name for c in spec.columns if c.type in ("integer", "number")]
     code_columns = [f"{name}__code" for name in numeric]
     data = []
