@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,10 +69,20 @@ def _inspect_zip(path: Path, archive: zipfile.ZipFile) -> None:
     if "xl/workbook.xml" not in names:
         raise FileFault("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)",
                         "save the workbook from Excel or LibreOffice as .xlsx")
+    expanded = 0
     for info in infos:
+        # Declared sizes can lie: decompress every part as a stream, counting, and stop at the limit.
+        with archive.open(info) as handle:
+            head = handle.read(4096)
+            expanded += len(head)
+            while chunk := handle.read(1 << 20):
+                expanded += len(chunk)
+                if expanded > MAX_UNCOMPRESSED_BYTES:
+                    raise FileFault(
+                        f"the file expands beyond {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB when unpacked; an extraction "
+                        "workbook is a few hundred kB, so this looks like a zip bomb or a damaged file",
+                        "do not open it; ask the sender for the original workbook, or start again from extraction/template.xlsx")
         if info.filename.endswith((".xml", ".rels", ".vml")):
-            with archive.open(info) as handle:
-                head = handle.read(4096)
             if _DTD.search(head):
                 raise FileFault(
                     f"the part {info.filename} declares a DOCTYPE or XML entities, which Excel never writes; "
@@ -108,7 +119,7 @@ def inspect_file(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             _inspect_zip(path, archive)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, EOFError, zlib.error):
         raise FileFault("the file is damaged or truncated (not a complete zip archive)",
                         "copy the workbook again from its original location, or restore it from git") from None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 
 from ..codebook import LIST_SEPARATOR, NOT_APPLICABLE, NOT_REPORTED, Codebook, Column
 from ..problems import ERROR, WARNING
@@ -25,9 +26,11 @@ TIMES_TEN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[x×*]\s*10\s*\^?\s*([-+]?\d+)\s*
 
 
 def display(raw) -> str:
-    """The value as the person typed it, for messages."""
+    """The value as the person typed it (text in Unicode NFC, so París typed as a + combining accent matches)."""
     if raw is None:
         return ""
+    if isinstance(raw, str):
+        return unicodedata.normalize("NFC", raw)
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     if isinstance(raw, (dt.datetime, dt.date)):
@@ -216,4 +219,4 @@ def parse_cell(codebook: Codebook, column: Column, raw) -> tuple[object, list[Fi
         return _terms(codebook, column, raw)
     if kind in ("doi", "pmid", "report_id", "report_ref", "patient_ref"):
         return _identifier(column, raw)
-    return display(raw).strip() if isinstance(raw, str) else display(raw), []
+    return display(raw).strip(), []
