@@ -73,6 +73,9 @@ $(BUILD)/03_outcomes.%.stamp: notebooks/03_outcomes.ipynb params/%.yaml params/d
 	@touch $@
 $(MAIN_STAMPS) $(SENS_STAMPS): $(LIBRARY)
 
+report: outputs ## a static HTML page of the executed notebooks without code (report/index.html)
+	$(PY) -m review_utils.report -o report/index.html
+
 unit: $(STAMP) ## unit tests only
 	$(PY) -m pytest -q tests
 
