@@ -19,7 +19,7 @@ from scipy import stats
 
 from .result import PoolResult
 
-__all__ = ["clopper_pearson", "wilson", "study_ci", "crude_pool", "not_estimable", "as_counts"]
+__all__ = ["clopper_pearson", "wilson", "study_ci", "crude_pool", "not_estimable", "as_counts", "check_level"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -79,7 +79,8 @@ def as_labels(labels: Sequence[object] | None, k: int, name: str = "labels") -> 
 CRUDE_LABEL = "Crude pooled proportion (exact Clopper-Pearson CI)"
 
 
-def _check_level(level: float) -> float:
+def check_level(level: float) -> float:
+    """The confidence level as a float in (0, 1); a clear error otherwise (95 is not 0.95)."""
     level = float(level)
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level}.")
@@ -92,7 +93,7 @@ def clopper_pearson(events: ArrayLike, totals: ArrayLike, level: float = 0.95) -
     At x = 0 the lower bound is 0; at x = n the upper bound is 1 (as ``binom.test``).
     """
     x, n = as_counts(events, totals)
-    alpha = 1.0 - _check_level(level)
+    alpha = 1.0 - check_level(level)
     with np.errstate(invalid="ignore", divide="ignore"):
         lower = np.where(x == 0, 0.0, stats.beta.ppf(alpha / 2, x, n - x + 1))
         upper = np.where(x == n, 1.0, stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
@@ -102,7 +103,7 @@ def clopper_pearson(events: ArrayLike, totals: ArrayLike, level: float = 0.95) -
 def wilson(events: ArrayLike, totals: ArrayLike, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval without continuity correction (Wilson 1927; Newcombe 1998 method 3)."""
     x, n = as_counts(events, totals)
-    z = stats.norm.ppf(1 - (1 - _check_level(level)) / 2)
+    z = stats.norm.ppf(1 - (1 - check_level(level)) / 2)
     p = x / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)

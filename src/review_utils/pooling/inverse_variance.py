@@ -50,7 +50,7 @@ __all__ = [
     "IV_LABELS",
 ]
 
-Tau2Method = Literal["REML", "DL", "PM"]
+Tau2Method = Literal["REML", "DL", "PM", "FE"]
 Test = Literal["z", "knha"]
 
 IV_LABELS: dict[tuple[str, str], str] = {
@@ -232,6 +232,7 @@ class RmaFit:
     qm_p: float
     weights: np.ndarray  # percent weights
     k: int
+    s2w: float = 1.0  # Knapp-Hartung scale factor (1 for z)
 
     @property
     def se(self) -> np.ndarray:
@@ -248,6 +249,7 @@ def fit_rma(
 ) -> RmaFit:
     """Fit ``y ~ N(X beta, v + tau^2)`` as metafor ``rma(yi, vi, mods=X, method=method, test=test)``.
 
+    ``method="FE"`` fixes tau^2 = 0 (the fixed-effect / common-effect model, metafor "EE").
     ``X`` includes the intercept column (default: intercept only). QM is the omnibus Wald test of all
     coefficients but the intercept (chi-square with p - 1 df for z; F for knha).
     """
@@ -265,12 +267,15 @@ def fit_rma(
         tau2 = _tau2_dl(ymc, v, Xm)
     elif method == "PM":
         tau2 = _tau2_pm(ymc, v, Xm)
+    elif method == "FE":
+        tau2 = 0.0
     else:
-        raise ValueError(f"unknown tau^2 method {method!r}: use 'REML', 'DL' or 'PM'.")
+        raise ValueError(f"unknown tau^2 method {method!r}: use 'REML', 'DL', 'PM' or 'FE'.")
 
     w = 1.0 / (v + tau2)
     vb = _wls(Xm, w)
     beta = vb @ (Xm.T @ (w * y))
+    s2w = 1.0
     if test == "knha":
         rss = float(np.sum(w * (y - Xm @ beta) ** 2))
         s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
@@ -318,6 +323,7 @@ def fit_rma(
         qm_p=qm_p,
         weights=100 * w / w.sum(),
         k=k,
+        s2w=s2w,
     )
 
 
@@ -358,6 +364,11 @@ def pool_logit_iv(
         notes.append("all reports 0/n or all n/n: estimate is driven by the continuity correction")
     if fit.df is not None:
         notes.append(f"t distribution with {fit.df} df")
+        if fit.s2w == 0:
+            notes.append(
+                "Knapp-Hartung scale factor is 0 (identical logits in every report): the CI has zero width, "
+                "as in metafor; do not read it as certainty"
+            )
     return PoolResult(
         method=method,
         label=label,
