@@ -71,7 +71,7 @@ def folder(tmp_path) -> Path:
                        "design": "case report"},
                  rows={"patients": [patient("case", 20, onset=16, same="adams2023adults/A1", certainty="stated")],
                        "events": [crs("case", "yes", 1)], "measurements": [], "aggregates": [], "appraisal": [],
-                       "links": [link("adams2023adults", kind="supersedes")]})
+                       "links": [link("adams2023adults", kind="superseded_by")]})
     write_screening(root / "screening.xlsx", ["smith2024case", "becker2026series", "news2025child",
                                               "adams2023adults", "adams2022abstract"])
     return root
@@ -80,6 +80,22 @@ def folder(tmp_path) -> Path:
 def test_the_fixture_is_valid(folder):
     extraction = load_extraction(folder)
     assert [p for p in extraction.problems if p.severity == "error"] == []
+
+
+def test_a_supersedes_link_written_in_the_later_report_points_the_other_way(folder):
+    """The same overlap written from the later report (supersedes) gives the same cohorts."""
+    write_report(folder / "reports" / "adams2022abstract.xlsx",
+                 form={"population": "adult", "number_treated": 1, "publication_type": "conference abstract",
+                       "design": "case report"},
+                 rows={"patients": [patient("case", 20, onset=16, same="adams2023adults/A1", certainty="stated")],
+                       "events": [crs("case", "yes", 1)], "measurements": [], "aggregates": [], "appraisal": []})
+    write_report(folder / "reports" / "adams2023adults.xlsx",
+                 form={"population": "adult", "number_treated": 2, "design": "case series"},
+                 rows={"patients": [patient("A1", 20, onset=16), patient("A2", 35, onset=30)],
+                       "events": [crs("A1", "yes", 1), crs("A2", "yes", 3)], "measurements": [],
+                       "aggregates": [], "appraisal": [], "links": [link("adams2022abstract", kind="supersedes")]})
+    cohorts = independent_cohorts(load_extraction(folder), DEFAULT)
+    assert list(cohorts["report_id"]) == ["adams2023adults", "becker2026series"]
 
 
 def test_contained_and_superseded_reports_are_not_independent_cohorts(folder):
@@ -124,15 +140,19 @@ def test_age_at_onset_moves_childhood_onset_adults_into_the_children_group(folde
 
 def test_pooling_set_has_one_count_per_independent_cohort_and_age_group(folder):
     crs_any = pooling_set(load_extraction(folder), DEFAULT, "CRS any grade")
-    rows = {(r.cohort, r.age_group): (r.events, r.total, r.basis) for r in crs_any.itertuples()}
-    assert rows == {("becker2026series", "children"): (2, 3, "aggregate"),
-                    ("adams2023adults", "adults"): (2, 2, "individual")}
+    rows = {(r.cohort, r.report_id, r.age_group): (r.events, r.total, r.basis) for r in crs_any.itertuples()}
+    # the series' own count (2/3) is used, not the case report inside it; the adult series' own patients,
+    # not the superseded abstract
+    assert rows == {("becker2026series", "becker2026series", "children"): (2, 3, "aggregate"),
+                    ("adams2023adults", "adams2023adults", "adults"): (2, 2, "individual")}
 
 
-def test_severe_crs_counts_only_grades_3_and_above(folder):
+def test_a_cohort_silent_on_an_outcome_falls_back_to_the_largest_report_inside_it(folder):
+    """The series gives no severe-CRS count; the case report inside it does (its child had no CRS): 0/1."""
     severe = pooling_set(load_extraction(folder), DEFAULT, "CRS grade 3 or higher")
-    rows = {(r.cohort, r.age_group): (r.events, r.total) for r in severe.itertuples()}
-    assert rows == {("adams2023adults", "adults"): (1, 2)}
+    rows = {(r.cohort, r.report_id, r.age_group): (r.events, r.total) for r in severe.itertuples()}
+    assert rows == {("becker2026series", "smith2024case", "children"): (0, 1),
+                    ("adams2023adults", "adams2023adults", "adults"): (1, 2)}
 
 
 def test_peer_reviewed_only_drops_the_abstract_and_press_item(folder):

@@ -48,14 +48,18 @@ def eligible_reports(extraction: Extraction, params: EvidenceParameters) -> pd.D
 
 
 def overlap_edges(extraction: Extraction, params: EvidenceParameters, eligible: set[str]) -> pd.DataFrame:
+    """Edges covered report -> covering report (report_id -> target_report_id), among eligible reports."""
     links = extraction.links.copy()
     if not params.include_inferred_links:
         links = links[links["certainty"] == "stated"]
     rows = []
     for _, link in links.iterrows():
         for target in str(link["target_report_id"] or "").split("; "):
-            if link["report_id"] in eligible and target in eligible and target != link["report_id"]:
-                rows.append({"report_id": link["report_id"], "target_report_id": target,
+            covered, coverer = link["report_id"], target
+            if link["link_type"] == "supersedes":  # written in the later report: the target is the covered one
+                covered, coverer = target, link["report_id"]
+            if covered in eligible and coverer in eligible and covered != coverer:
+                rows.append({"report_id": covered, "target_report_id": coverer,
                              "link_type": link["link_type"], "certainty": link["certainty"]})
     return pd.DataFrame(rows, columns=["report_id", "target_report_id", "link_type", "certainty"])
 
@@ -170,37 +174,57 @@ class PatientCounts:
         return self.table.groupby(list(columns), sort=True, as_index=False)["patients"].sum()
 
 
+def _families(extraction: Extraction, params: EvidenceParameters) -> dict[str, list[str]]:
+    """Independent cohort -> the eligible reports counted through it (itself first)."""
+    cover = covering_cohort(extraction, params)
+    families: dict[str, list[str]] = {}
+    for report, root in sorted(cover.items(), key=lambda kv: (kv[1], kv[0] != kv[1], kv[0])):
+        families.setdefault(root, []).append(report)
+    return families
+
+
 def unique_patient_counts(extraction: Extraction, params: EvidenceParameters) -> PatientCounts:
-    """Count each patient once: individual rows of independent cohorts (persons deduplicated), else the
-    cohort's number treated split by `patients treated` aggregates (or its single disease)."""
-    cohorts = independent_cohorts(extraction, params)
+    """Count each patient once: per independent cohort, the report of its family that says most (the cohort
+    itself when it gives its number treated, else the largest report inside it); individual rows are counted
+    person by person (deduplicated across cohorts), else the number treated split by `patients treated`
+    aggregates (or its single disease)."""
+    reports = eligible_reports(extraction, params).set_index("report_id")
     patients = patient_table(extraction, params)
     rows, notes, counted_persons = [], [], set()
-    for _, report in cohorts.iterrows():
-        rid = report["report_id"]
-        own = patients[patients["report_id"] == rid]
+
+    def size(rid: str) -> float:
+        own = int((patients["report_id"] == rid).sum())
+        treated = reports.loc[rid, "number_treated"]
+        return max(own, 0 if np.isnan(treated) else treated)
+
+    for root, family in _families(extraction, params).items():
+        rid = root if not np.isnan(reports.loc[root, "number_treated"]) else max(family, key=lambda r: (size(r), r == root))
+        if size(rid) == 0:
+            notes.append(f"{root}: number treated not reported (nor in the reports it contains); not counted")
+            continue
+        if rid != root:
+            notes.append(f"{root}: number treated not reported; counted through {rid}")
+        report = reports.loc[rid]
         treated = report["number_treated"]
+        own = patients[patients["report_id"] == rid]
         if not own.empty and (np.isnan(treated) or len(own) >= treated):
             for _, p in own.iterrows():
                 if p["person_id"] in counted_persons:
                     continue
                 counted_persons.add(p["person_id"])
-                rows.append((rid, p["age_group"], p["disease"], 1, "individual"))
+                rows.append((root, p["age_group"], p["disease"], 1, "individual"))
             continue
         group = POPULATION_GROUP.get(report["population"], MIXED)
-        if np.isnan(treated):
-            notes.append(f"{rid}: number treated not reported; not counted")
-            continue
         split = extraction.aggregates[(extraction.aggregates["report_id"] == rid)
                                       & (extraction.aggregates["outcome_or_measure"] == "patients treated")]
         diseases = [d for d in str(report["diseases"] or "").split("; ") if d]
         if not split.empty:
             for _, a in split.iterrows():
-                rows.append((rid, POPULATION_GROUP.get(a["population"], MIXED), a["disease"], int(a["total"]), "aggregate"))
+                rows.append((root, POPULATION_GROUP.get(a["population"], MIXED), a["disease"], int(a["total"]), "aggregate"))
         elif len(diseases) == 1:
-            rows.append((rid, group, diseases[0], int(treated), "aggregate"))
+            rows.append((root, group, diseases[0], int(treated), "aggregate"))
         else:
-            rows.append((rid, group, "several diseases (split not reported)", int(treated), "aggregate"))
+            rows.append((root, group, "several diseases (split not reported)", int(treated), "aggregate"))
     table = pd.DataFrame(rows, columns=["cohort", "age_group", "disease", "patients", "basis"])
     if params.diseases:
         table = table[table["disease"].isin(params.diseases)]
@@ -245,36 +269,50 @@ def patient_outcome(events: pd.DataFrame, outcome: str) -> float:
     return 0.0 if ((occurred == "no") | (grades < min_grade)).any() else np.nan
 
 
-def pooling_set(extraction: Extraction, params: EvidenceParameters, outcome: str) -> pd.DataFrame:
-    """One count per independent cohort and age group: columns cohort, age_group, events, total, basis, year."""
-    cohorts = independent_cohorts(extraction, params)
-    patients = patient_table(extraction, params)
-    events = extraction.events
+def _report_counts(extraction: Extraction, params: EvidenceParameters, outcome: str, rid: str,
+                   patients: pd.DataFrame) -> list[tuple[str, int, int, str]]:
+    """(age_group, events, total, basis) of one report for one outcome: its aggregate counts (at last follow-up,
+    else the latest time point), else counts derived from its individually described patients."""
     aggregates = extraction.aggregates
+    agg = aggregates[(aggregates["report_id"] == rid) & (aggregates["outcome_or_measure"] == outcome)]
+    if params.diseases:  # a count over several diseases is usable only if all of them are selected
+        agg = agg[[set(str(d).split("; ")) <= set(params.diseases) for d in agg["disease"]]]
+    agg = agg[agg["events"].notna() & agg["total"].notna()]
+    if not agg.empty:
+        last = agg[agg["time_point_months__code"] == "NA"]
+        chosen = last if not last.empty else agg[agg["time_point_months"] == agg["time_point_months"].max()]
+        return [(POPULATION_GROUP.get(population, MIXED), int(g["events"].sum()), int(g["total"].sum()), "aggregate")
+                for population, g in chosen.groupby("population", sort=True)]
+    own = patients[patients["report_id"] == rid]
+    if own.empty or outcome not in BINARY_EVENT_OUTCOMES:
+        return []
+    events = extraction.events[extraction.events["report_id"] == rid]
+    values = [(p["age_group"], patient_outcome(events[events["patient_label"] == p["patient_label"]], outcome))
+              for _, p in own.iterrows()]
+    frame = pd.DataFrame(values, columns=["age_group", "value"]).dropna()
+    return [(group, int(g["value"].sum()), int(len(g)), "individual") for group, g in frame.groupby("age_group", sort=True)]
+
+
+def pooling_set(extraction: Extraction, params: EvidenceParameters, outcome: str) -> pd.DataFrame:
+    """One count per independent cohort and age group.
+
+    Within a cohort's family (the cohort and the reports counted through it) the count comes from the report
+    that gives it for the most patients: the cohort itself when it reports the outcome, else the largest report
+    inside it that does. Never two reports of one family, so no patient is counted twice.
+    Columns: cohort, report_id (where the count comes from), age_group, events, total, basis, year, publication_date.
+    """
+    reports = eligible_reports(extraction, params).set_index("report_id")
+    patients = patient_table(extraction, params)
     rows = []
-    for _, report in cohorts.iterrows():
-        rid = report["report_id"]
-        agg = aggregates[(aggregates["report_id"] == rid) & (aggregates["outcome_or_measure"] == outcome)]
-        if params.diseases:
-            agg = agg[agg["disease"].isin(params.diseases)]
-        agg = agg[agg["events"].notna() & agg["total"].notna()]
-        if not agg.empty:
-            last = agg[agg["time_point_months__code"] == "NA"]
-            chosen = last if not last.empty else agg[agg["time_point_months"] == agg["time_point_months"].max()]
-            for group_name, g in chosen.groupby("population", sort=True):
-                rows.append((rid, POPULATION_GROUP.get(group_name, MIXED), int(g["events"].sum()), int(g["total"].sum()),
-                             "aggregate", report["year"], report["publication_date"]))
-            continue
-        own = patients[patients["report_id"] == rid]
-        if own.empty or outcome not in BINARY_EVENT_OUTCOMES:
-            continue
-        values = []
-        for _, p in own.iterrows():
-            mine = events[(events["report_id"] == rid) & (events["patient_label"] == p["patient_label"])]
-            values.append((p["age_group"], patient_outcome(mine, outcome)))
-        frame = pd.DataFrame(values, columns=["age_group", "value"]).dropna()
-        for group_name, g in frame.groupby("age_group", sort=True):
-            rows.append((rid, group_name, int(g["value"].sum()), int(len(g)), "individual", report["year"],
-                         report["publication_date"]))
-    out = pd.DataFrame(rows, columns=["cohort", "age_group", "events", "total", "basis", "year", "publication_date"])
+    for root, family in _families(extraction, params).items():
+        best: dict[str, tuple] = {}
+        for rid in family:
+            for group, events, total, basis in _report_counts(extraction, params, outcome, rid, patients):
+                key = (total, rid == root, str(reports.loc[rid, "publication_date"]), rid)
+                if group not in best or key > best[group][0]:
+                    best[group] = (key, rid, events, total, basis)
+        for group, (_, rid, events, total, basis) in sorted(best.items()):
+            rows.append((root, rid, group, events, total, basis, reports.loc[rid, "year"], reports.loc[rid, "publication_date"]))
+    out = pd.DataFrame(rows, columns=["cohort", "report_id", "age_group", "events", "total", "basis", "year",
+                                      "publication_date"])
     return out[out["total"] > 0].sort_values(["age_group", "year", "cohort"]).reset_index(drop=True)

@@ -60,7 +60,9 @@ def check_folder_rules(codebook: Codebook, reports: list, screening) -> list[Pro
                                             ERROR, f"no workbook for the linked report {target!r}", target,
                                             f"check the id (a file extraction/reports/{target}.xlsx must exist), or add that report"))
                 elif target != parsed.report_id:
-                    graph.setdefault(parsed.report_id, set()).add(target)
+                    covered, coverer = (target, parsed.report_id) if link.get("link_type") == "supersedes" \
+                        else (parsed.report_id, target)
+                    graph.setdefault(covered, set()).add(coverer)
         for patient in parsed.tables.get("patients", []):
             ref = patient.get("same_patient_as")
             if not ref:
@@ -77,7 +79,7 @@ def check_folder_rules(codebook: Codebook, reports: list, screening) -> list[Pro
     cycle = _find_cycle(graph)
     if cycle:
         problems.append(Problem(by_id[cycle[0]].name, "links", "", ERROR,
-                                "contained_in / supersedes links form a cycle: " + " -> ".join(cycle), "",
+                                "overlap links form a cycle (each report counted through the next): " + " -> ".join(cycle), "",
                                 "a report can only be contained in (or superseded by) a larger or later one; remove one link"))
 
     if screening is not None and screening.readable:
