@@ -76,6 +76,20 @@ $(MAIN_STAMPS) $(SENS_STAMPS): $(LIBRARY)
 report: outputs ## a static HTML page of the executed notebooks without code (report/index.html)
 	$(PY) -m review_utils.report -o report/index.html
 
+reconcile: $(STAMP) ## for every pair <id>.A.xlsx + <id>.B.xlsx in extraction/reports, write the draft <id>.consensus.xlsx (never overwritten)
+	@set -e; for a in $(EXTRACTION)/reports/*.A.xlsx; do \
+	  [ -e "$$a" ] || continue; \
+	  id="$${a%.A.xlsx}"; b="$$id.B.xlsx"; out="$$id.consensus.xlsx"; \
+	  if [ ! -e "$$b" ]; then echo "skipped $$a: no $$b yet"; continue; fi; \
+	  if [ -e "$$id.xlsx" ]; then echo "skipped $$id: already reconciled into $$id.xlsx"; continue; fi; \
+	  if [ -e "$$out" ]; then echo "skipped $$id: $$out exists (delete it to draft again)"; continue; fi; \
+	  $(CLI) reconcile "$$a" "$$b" -o "$$out"; \
+	done
+
+git-diff: $(STAMP) ## show workbook changes as text in git diff and git log -p (configures this clone once)
+	git config diff.xlsx.textconv "$(abspath $(VENV))/bin/review-utils textconv"
+	@grep -qxF '*.xlsx diff=xlsx' .gitattributes 2>/dev/null || echo "note: add the line '*.xlsx diff=xlsx' to .gitattributes"
+
 unit: $(STAMP) ## unit tests only
 	$(PY) -m pytest -q tests
 

@@ -16,6 +16,10 @@ SUBCOMMANDS = {
     "pool": ("review_utils.pooling.command", "pool proportions from events and totals with every method"),
     "template": ("review_utils.commands.template", "write a blank extraction workbook from the codebook"),
     "codebook": ("review_utils.commands.codebook", "print the codebook (markdown or CSV)"),
+    "reconcile": ("review_utils.commands.reconcile", "compare two extractions (A, B) of one report; write a consensus draft"),
+    "diff": ("review_utils.commands.diff", "what changed between two versions of a workbook (rows by key)"),
+    "textconv": ("review_utils.commands.textconv", "print a workbook as stable text lines (git diff driver)"),
+    "migrate": ("review_utils.commands.migrate", "carry a workbook into the current codebook's template"),
 }
 
 

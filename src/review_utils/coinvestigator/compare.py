@@ -111,6 +111,17 @@ def show(value) -> str:
     return text.replace("\r\n", "\\n").replace("\n", "\\n")
 
 
+def quote(text: str) -> str:
+    """A value in a message: numbers bare, text quoted, blank as (blank)."""
+    if not text:
+        return "(blank)"
+    try:
+        float(text)
+        return text
+    except ValueError:
+        return repr(text)
+
+
 def normalise(column: Column, raw, typed):
     """The value two copies are compared on (see the module docstring)."""
     if typed is None:
@@ -303,18 +314,11 @@ def match_rows(rows_a: list[Row], rows_b: list[Row], key_length: int) -> list[Pa
 class CellDifference:
     sheet: str
     key: str  # the row's key as people read it (A's / the old version's spelling)
-    field: str  # the column, or for the report form the field name (with " (source)" / " (notes)")
+    field: str  # the column; for the report form (key = the field name): value, source or notes
     a: str
     b: str
     cell_a: str
     cell_b: str
-
-
-def field_name(sheet: SheetRows, row: Row, column: str) -> str:
-    """For the report form the field is the form field; its source and notes are named after it."""
-    if sheet.spec.layout == "form":
-        return row.label if column == "value" else f"{row.label} ({column})"
-    return column
 
 
 def cell_differences(sheet: SheetRows, pair: Pair) -> list[CellDifference]:
@@ -322,6 +326,45 @@ def cell_differences(sheet: SheetRows, pair: Pair) -> list[CellDifference]:
     for column in sheet.columns:
         ca, cb = pair.a.cells[column], pair.b.cells[column]
         if ca.norm != cb.norm:
-            out.append(CellDifference(sheet.spec.name, pair.a.label, field_name(sheet, pair.a, column),
+            out.append(CellDifference(sheet.spec.name, pair.a.label, column,
                                       ca.text(), cb.text(), ca.address, cb.address))
     return out
+
+
+# --- writing a new workbook from the template -------------------------------------------------------
+
+def cell_value(cell: Cell):
+    """What to write into a new workbook for a cell: the canonical value when it was read, else the text typed."""
+    if cell.typed is not None:
+        if isinstance(cell.typed, tuple):
+            return "; ".join(str(v) for v in cell.typed)
+        return cell.typed
+    if is_blank(cell.raw):
+        return None
+    return cell.raw
+
+
+def check_new_output(output: str | Path, inputs: list[Path]) -> Path:
+    """An output must be a new .xlsx file, never one of the inputs nor any existing file."""
+    output = Path(output)
+    for source in inputs:
+        if output.resolve() == Path(source).resolve():
+            raise WorkbookError(f"{output} is one of the inputs; write the result to a new file")
+    if output.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{output}: the output must be an .xlsx file")
+    if output.exists():
+        raise WorkbookError(f"{output} exists; it is never overwritten: choose a new path, "
+                            "or delete the old file yourself if you no longer need it")
+    if not output.parent.is_dir():
+        raise WorkbookError(f"{output.parent} does not exist; create the folder first")
+    return output
+
+
+def form_rows_of(ws) -> dict[str, int]:
+    """Field name -> row of a template's report form."""
+    rows = {}
+    for r in range(2, ws.max_row + 1):
+        name = ws.cell(row=r, column=1).value
+        if name:
+            rows[str(name)] = r
+    return rows

@@ -27,7 +27,7 @@ class ParsedWorkbook:
     path: Path
     name: str  # relative to the extraction folder
     report_id: str  # expected from the file name
-    extraction_copy: str  # "" for the consensus workbook, "A" or "B" for a dual-extraction copy
+    extraction_copy: str  # "" for the analysed workbook; "A", "B" (dual extraction) or "consensus" (draft)
     form: dict = field(default_factory=dict)
     tables: dict[str, list[dict]] = field(default_factory=dict)
     readable: bool = True
@@ -50,10 +50,14 @@ class CheckResult:
 
 
 def _split_name(path: Path) -> tuple[str, str]:
-    """krickau2024lancet.xlsx -> (krickau2024lancet, ""); krickau2024lancet.A.xlsx -> (krickau2024lancet, "A")."""
+    """krickau2024lancet.xlsx -> (krickau2024lancet, ""); krickau2024lancet.A.xlsx -> (krickau2024lancet, "A").
+
+    `.A` and `.B` are the two independent extractions, `.consensus` the reconciled draft: all are checked,
+    none is pooled until the draft is saved as <report_id>.xlsx.
+    """
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     base, dot, copy = stem.rpartition(".")
-    if dot and copy in ("A", "B"):
+    if dot and copy in ("A", "B", "consensus"):
         return base, copy
     return stem, ""
 
