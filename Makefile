@@ -62,7 +62,13 @@ template: $(STAMP) ## write the blank templates extraction/template.xlsx and ext
 docs: $(STAMP) ## regenerate docs/codebook.md from the codebook
 	$(CLI) codebook --format markdown -o docs/codebook.md
 
-outputs: $(MAIN_STAMPS) $(SENS_STAMPS) ## run the notebooks that need it (papermill), publish figures/ and tables/
+outputs: $(MAIN_STAMPS) $(SENS_STAMPS) figures/captions.md report/index.html ## run the notebooks that need it (papermill), publish figures/, tables/, captions and the HTML report
+
+figures/captions.md: $(MAIN_STAMPS) $(SENS_STAMPS)
+	$(PY) -m review_utils.captions_index figures
+
+report/index.html: $(MAIN_STAMPS) src/review_utils/report.py params/default.yaml
+	$(PY) -m review_utils.report -o $@
 
 $(BUILD)/01_screening.default.stamp: notebooks/01_screening.ipynb params/default.yaml $(SCREENING) $(BUILD)/check.stamp
 $(BUILD)/%.default.stamp: notebooks/%.ipynb params/default.yaml $(REPORTS) $(SCREENING) $(BUILD)/check.stamp
@@ -73,8 +79,7 @@ $(BUILD)/03_outcomes.%.stamp: notebooks/03_outcomes.ipynb params/%.yaml params/d
 	@touch $@
 $(MAIN_STAMPS) $(SENS_STAMPS): $(LIBRARY)
 
-report: outputs ## a static HTML page of the executed notebooks without code (report/index.html)
-	$(PY) -m review_utils.report -o report/index.html
+report: report/index.html ## a static HTML page of the executed notebooks without code, with the figures and a methods section
 
 reconcile: $(STAMP) ## for every pair <id>.A.xlsx + <id>.B.xlsx in extraction/reports, write the draft <id>.consensus.xlsx (never overwritten)
 	@set -e; for a in $(EXTRACTION)/reports/*.A.xlsx; do \

@@ -1,0 +1,59 @@
+"""An interrupted run leaves no partial output; the next run completes and equals a clean run byte for byte.
+
+The notebook runner writes figures and tables into a staging folder and publishes them (one atomic rename
+each) only after every cell succeeded; the executed notebook is written last, atomically.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _start(output_root: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "review_utils.notebook_run", "03_outcomes", "--output-root",
+                             str(output_root)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def _wait_until_figures_are_being_drawn(process: subprocess.Popen, limit: float = 60.0) -> None:
+    """Wait until the kernel has written its first staged figure (so the interruption falls mid-notebook)."""
+    staging = ROOT / ".build" / "staging"
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if any(staging.glob("03_outcomes--default--*/outputs/figures/*.png")):
+            return
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        time.sleep(0.05)
+    pytest.fail("no figure was staged within the time limit")
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_an_interrupted_notebook_run_publishes_nothing_and_the_rerun_is_complete(tmp_path, how):
+    process = _start(tmp_path)
+    _wait_until_figures_are_being_drawn(process)
+    os.killpg(process.pid, how)  # the runner and its kernel
+    process.wait(timeout=60)
+    assert process.returncode != 0
+    assert _files(tmp_path) == {}, "no figure, table or notebook was published by the interrupted run"
+
+    rerun = subprocess.run([sys.executable, "-m", "review_utils.notebook_run", "03_outcomes", "--output-root",
+                            str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    produced = _files(tmp_path)
+    assert "notebooks/03_outcomes.ipynb" in produced and any(k.startswith("figures/forest_") for k in produced)
+    for name, digest in produced.items():
+        assert digest == hashlib.sha256((ROOT / name).read_bytes()).hexdigest(), f"{name} differs from a clean run"
