@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import sys
@@ -43,22 +44,24 @@ def normalise(notebook) -> None:
                 output.get("metadata", {}).pop("execution", None)
 
 
-def output_notebook(name: str, run: str) -> Path:
-    return NOTEBOOKS / f"{name}.ipynb" if run == "default" else NOTEBOOKS / "sensitivity" / run / f"{name}.ipynb"
+def output_notebook(name: str, run: str, root: Path = PROJECT_ROOT) -> Path:
+    folder = root / "notebooks"
+    return folder / f"{name}.ipynb" if run == "default" else folder / "sensitivity" / run / f"{name}.ipynb"
 
 
-def publish(staging: Path) -> list[Path]:
+def publish(staging: Path, root: Path = PROJECT_ROOT) -> list[Path]:
     """Move every staged output file into the project (figures/, tables/), one atomic rename each."""
     moved = []
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-        target = PROJECT_ROOT / path.relative_to(staging)
+        target = root / path.relative_to(staging)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)
         moved.append(target)
     return moved
 
 
-def run(name: str, params_name: str = "default") -> int:
+def run(name: str, params_name: str = "default", output_root: Path = PROJECT_ROOT) -> int:
+    """Execute notebooks/NAME.ipynb; publish outputs under `output_root` (the project, or a folder for tests)."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -69,10 +72,10 @@ def run(name: str, params_name: str = "default") -> int:
         return 2
     params = load_parameters(params_name)
     params["run_name"] = params_name
-    staging = STAGING / f"{name}--{params_name}"
+    staging = STAGING / f"{name}--{params_name}--{hashlib.sha1(str(output_root).encode()).hexdigest()[:8]}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    target = output_notebook(name, params_name)
+    target = output_notebook(name, params_name, output_root)
     executed = staging / "executed.ipynb"
     os.environ[OUTPUT_ROOT_VARIABLE] = str(staging / "outputs")
     try:
@@ -87,7 +90,7 @@ def run(name: str, params_name: str = "default") -> int:
         return 1
     notebook = nbformat.read(executed, as_version=4)
     normalise(notebook)
-    publish(staging / "outputs")
+    publish(staging / "outputs", output_root)
     write_text_atomic(target, nbformat.writes(notebook) + "\n")
     shutil.rmtree(staging, ignore_errors=True)
     return 0
@@ -97,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebook", help="notebook name in notebooks/, without .ipynb")
     parser.add_argument("--params", default="default", help="parameter set in params/ (default: default)")
+    parser.add_argument("--output-root", default=str(PROJECT_ROOT),
+                        help="where figures/, tables/ and notebooks/ are written (default: the project)")
     args = parser.parse_args(argv)
-    return run(args.notebook, args.params)
+    return run(args.notebook, args.params, Path(args.output_root))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 from .params import PROJECT_ROOT
 
 OUTPUT_ROOT_VARIABLE = "REVIEW_OUTPUT_ROOT"
+PROJECT_ROOT_VARIABLE = "REVIEW_PROJECT_ROOT"  # tests point a run at a copy of the extraction
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class RunPaths:
 def run_paths(extraction_path: str = "extraction", figures_path: str = "figures", tables_path: str = "tables",
               run_name: str = "default") -> RunPaths:
     """Paths of one run; a sensitivity run (run_name other than default) writes into its own subfolders."""
-    root = Path(os.environ.get(OUTPUT_ROOT_VARIABLE) or PROJECT_ROOT)
+    project = Path(os.environ.get(PROJECT_ROOT_VARIABLE) or PROJECT_ROOT)
+    root = Path(os.environ.get(OUTPUT_ROOT_VARIABLE) or project)
     sub = "" if run_name == "default" else run_name
-    return RunPaths(extraction=(PROJECT_ROOT / extraction_path).resolve(),
+    return RunPaths(extraction=(project / extraction_path).resolve(),
                     figures=root / figures_path / sub, tables=root / tables_path / sub)

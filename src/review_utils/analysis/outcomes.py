@@ -86,3 +86,135 @@ def analyse_outcomes(extraction: Extraction, params: EvidenceParameters, outcome
         comparisons=pd.DataFrame(comparisons),
         results=results,
     )
+
+
+# ---------------------------------------------------------------- figures and tables of the outcome notebook
+
+def _slug(outcome: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in outcome.lower()).strip("_").replace("__", "_")
+
+
+def report_labels(run) -> dict[str, str]:
+    """report_id -> 'First author year' for plots; 'Wang 2024a', 'Wang 2024b' when two reports share it
+    (letters in report_id order); the report id itself when the first author is not reported."""
+    reports = run.extraction.reports.sort_values("report_id")
+    base = {r.report_id: (r.report_id if str(r.first_author).startswith("NR") else f"{r.first_author} {int(r.year)}")
+            for r in reports.itertuples()}
+    labels = {}
+    for rid, label in base.items():
+        same = [other for other, text in base.items() if text == label]
+        labels[rid] = label if len(same) == 1 else f"{label}{'abcdefghijklmnopqrstuvwxyz'[same.index(rid)]}"
+    return labels
+
+
+def forest_plots(run, analysis: OutcomeAnalysis) -> pd.DataFrame:
+    """One forest plot per outcome with the primary method; returns what each plot shows (its text table)."""
+    from ..figures.forest import forest_plot
+
+    labels = report_labels(run)
+    shown = []
+    for outcome in analysis.per_report["outcome"].unique() if len(analysis.per_report) else []:
+        rows = analysis.per_report[analysis.per_report["outcome"] == outcome]
+        reports = pd.DataFrame({"report_label": rows["report_id"].map(labels), "year": rows["year"],
+                                "age_group": rows["age_group"], "events": rows["events"].astype(int),
+                                "total": rows["total"].astype(int)})
+        pooled = {group: analysis.results.get((outcome, group if group != "overall" else OVERALL, run.method))
+                  for group in (*GROUPS, "overall")}
+        fig, table = forest_plot(reports, pooled, outcome=outcome, level=run.level)
+        run.publisher.figure(fig, f"forest_{_slug(outcome)}", "forest", table)
+        shown.append(table.assign(outcome=outcome))
+    return pd.concat(shown, ignore_index=True) if shown else pd.DataFrame()
+
+
+def pooled_table(run, analysis: OutcomeAnalysis) -> pd.DataFrame:
+    from ..tables import pooled_estimates
+
+    frame = analysis.pooled.rename(columns={"group": "age_group"}).replace({"age_group": {OVERALL: "overall"}})
+    table = pooled_estimates(frame)
+    return run.publisher.table(table, "pooled_estimates", "table_pooled", label="Table 4")
+
+
+def primary_summary(run, analysis: OutcomeAnalysis) -> pd.DataFrame:
+    """The headline: per outcome, children and adults with the primary method, side by side."""
+    rows = []
+    for outcome in dict.fromkeys(analysis.pooled["outcome"]) if len(analysis.pooled) else []:
+        row = {"outcome": outcome}
+        for group in GROUPS:
+            fit = analysis.results.get((outcome, group, run.method))
+            if fit is None:
+                row[group] = "no report"
+                continue
+            text = f"{fit.events}/{fit.patients} ({fit.k} reports): {100 * fit.estimate:.0f}% [{100 * fit.ci_lower:.0f}, {100 * fit.ci_upper:.0f}]"
+            row[group] = text if fit.estimable else f"{text} crude, model not estimable"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["outcome", *GROUPS])
+
+
+def toxicity(run) -> pd.DataFrame:
+    """CRS and ICANS grade profile by age group, from individually described patients (each person once)."""
+    from ..evidence import individual_patients, patient_table
+    from ..figures.toxicity import toxicity_plot
+
+    everyone = patient_table(run.extraction, run.evidence)
+    people = individual_patients(run.extraction, run.evidence)
+    group_of = dict(zip(people["person_id"], people["age_group"]))
+    events = run.extraction.events.copy()
+    events["patient_key"] = events["report_id"] + "/" + events["patient_label"].astype(str)
+    events["person_id"] = events["patient_key"].map(dict(zip(everyone["patient_key"], everyone["person_id"])))
+    events = events[events["person_id"].isin(group_of) & events["event"].isin(["CRS", "ICANS"])]
+    events = events[events["grade_astct"].notna()]
+    worst = events.groupby(["person_id", "event"], as_index=False)["grade_astct"].max()
+    worst["age_group"] = worst["person_id"].map(group_of)
+    counts = worst.groupby(["age_group", "event", "grade_astct"], as_index=False).size()
+    counts = counts.rename(columns={"grade_astct": "grade", "size": "count"})
+    counts = counts[counts["age_group"].isin(GROUPS)]
+    if counts.empty:
+        return counts
+    fig, table = toxicity_plot(counts)
+    run.publisher.figure(fig, "toxicity_profile", "toxicity", table)
+    return table
+
+
+def measurements_long(run) -> pd.DataFrame:
+    """Measurements with person ids and age groups: patient_id, age_group, measure, day, value."""
+    from ..evidence import individual_patients, patient_table
+
+    everyone = patient_table(run.extraction, run.evidence)
+    people = individual_patients(run.extraction, run.evidence)
+    group_of = dict(zip(people["person_id"], people["age_group"]))
+    m = run.extraction.measurements.copy()
+    m["patient_key"] = m["report_id"] + "/" + m["patient_label"].astype(str)
+    m["patient_id"] = m["patient_key"].map(dict(zip(everyone["patient_key"], everyone["person_id"])))
+    m = m[m["patient_id"].notna() & m["value"].notna()]
+    m["age_group"] = m["patient_id"].map(group_of)
+    out = m.rename(columns={"day_since_infusion": "day"})[["patient_id", "age_group", "measure", "day", "value"]]
+    return out.sort_values(["patient_id", "measure", "day"]).drop_duplicates().reset_index(drop=True)
+
+
+def trajectories(run, measure: str = "SLEDAI-2K") -> pd.DataFrame:
+    from ..figures.trajectories import trajectory_plot
+
+    data = measurements_long(run)
+    data = data[data["measure"] == measure]
+    if data.empty:
+        return pd.DataFrame(columns=["patient_id", "age_group", "points"])
+    fig, shown = trajectory_plot(data, measure)
+    run.publisher.figure(fig, f"trajectories_{_slug(measure)}", "trajectories", shown)
+    return shown["lines"]
+
+
+def continuous(run, measures=("SLEDAI-2K", "prednisolone dose")) -> pd.DataFrame:
+    """Change from baseline at the time points: median [IQR] with n, per age group."""
+    from ..pooling import change_from_baseline, summarise_change
+
+    data = measurements_long(run).rename(columns={"age_group": "group"})
+    frames = []
+    points = {f"{m} months": int(round(m * 30.4375)) for m in run.params["time_points_months"]}
+    for measure in measures:
+        if (data["measure"] == measure).any():
+            changes = change_from_baseline(data, measure, points, run.params["time_window_days"])
+            frames.append(summarise_change(changes).assign(measure=measure))
+    if not frames:
+        return pd.DataFrame(columns=["measure", "group", "time_point", "n"])
+    table = pd.concat(frames, ignore_index=True)
+    return run.publisher.table(table, "continuous_outcomes")

@@ -34,7 +34,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from ..pooling.exact import clopper_pearson
 from ..pooling.result import PoolResult
-from .style import AGE_GROUP_COLOURS, AGE_GROUP_LABELS, new_figure, style_context, width_mm
+from .style import AGE_GROUP_COLOURS, AGE_GROUP_LABELS, new_figure, style_context
 
 __all__ = ["forest_plot", "forest_table", "format_percent", "format_interval", "TABLE_COLUMNS"]
 
@@ -194,7 +194,8 @@ def forest_plot(
     """Draw the forest plot; return (figure, table of exactly the text shown per row).
 
     The table has the columns of :data:`TABLE_COLUMNS`; its ``attrs`` carry outcome, methods, level,
-    reports (k) and patients for captions.
+    reports (k) and patients for captions. The text columns need the double-column width (180 mm, the default);
+    a wider figure (a number of mm) spreads them further apart.
     """
     full = forest_table(reports, pooled, level)
     show_weight = bool((full["weight"] != "").any())
@@ -206,23 +207,26 @@ def forest_plot(
 
     footer = [
         f"Squares: reports with exact Clopper-Pearson {level:.0%} CI"
-        + ("; square area proportional to the weight in the age-group model." if show_weight else "."),
+        + ("; square area proportional to the weight within the age-group model." if show_weight else "."),
         f"Diamonds: pooled proportion with {level:.0%} CI; bar below: {level:.0%} prediction interval.",
     ]
-    if (~full["estimable"].astype(bool)).any():
-        footer.append("Not estimable: the model could not be fitted; open diamond = crude pooled proportion with exact CI.")
+    not_fitted = full[(full["kind"] == "pooled") & ~full["estimable"].astype(bool)]
+    if len(not_fitted):
+        footer.append(
+            "Not estimable: the model could not be fitted"
+            + ("; open diamond = crude pooled proportion with exact CI." if not_fitted["estimate"].notna().any() else ".")
+        )
     footer.append("Method: " + ("; ".join(methods) if methods else "none (no pooled result given)") + ".")
 
     n_rows = len(full)
-    fig_w = width_mm(width)
     bottom_mm = 11.0 + FOOTER_LINE_MM * len(footer)
     height = HEADER_MM + ROW_MM * max(n_rows, 1) + bottom_mm
     with style_context():
         fig = new_figure(width, height)
-        x0, x1 = 0.35, 0.62
+        x0, x1 = 0.31, 0.59
         ax = fig.add_axes((x0, bottom_mm / height, x1 - x0, ROW_MM * max(n_rows, 1) / height))
         ax.set_ylim(-n_rows + 0.5, 0.5)
-        ax.set_xlim(0, 1)
+        ax.set_xlim(-0.02, 1.02)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25", "50", "75", "100"])
         ax.set_xlabel("Proportion (%)")
         ax.set_yticks([])
@@ -232,9 +236,9 @@ def forest_plot(
         text_tf = blended_transform_factory(fig.transFigure, ax.transData)
         columns = {
             "label": (0.01, "left"),
-            "year": (0.27, "left"),
-            "events_total": (0.70, "right"),
-            "estimate_ci": (0.72, "left"),
+            "year": (0.255, "left"),
+            "events_total": (0.665, "right"),
+            "estimate_ci": (0.68, "left"),
             "weight": (0.99, "right"),
         }
         headers = {
@@ -254,7 +258,8 @@ def forest_plot(
         if overall is not None and overall.estimable and overall.estimate is not None:
             ax.axvline(overall.estimate, color="#7F7F7F", linewidth=0.6, linestyle=(0, (2, 2)), zorder=1)
 
-        max_w = full["weight_percent"].max() if show_weight else np.nan
+        # Square area is proportional to weight within each age group (each group's model has its own weights).
+        max_w = full.groupby("age_group")["weight_percent"].max().to_dict()
         for i, row in full.iterrows():
             y = -float(i)
             colour = AGE_GROUP_COLOURS[row["age_group"]]
@@ -274,7 +279,7 @@ def forest_plot(
             if row["kind"] == "report":
                 ax.hlines(y, row["ci_lower"], row["ci_upper"], color=colour, linewidth=0.8, zorder=2)
                 if show_weight and not math.isnan(row["weight_percent"]):
-                    size = 1.8 + 4.2 * math.sqrt(row["weight_percent"] / max_w)
+                    size = max(1.5, 6.0 * math.sqrt(row["weight_percent"] / max_w[row["age_group"]]))
                 else:
                     size = 3.5
                 ax.add_line(Line2D([row["estimate"]], [y], marker="s", markersize=size, color=colour,
@@ -290,7 +295,8 @@ def forest_plot(
             elif row["kind"] == "prediction":
                 ax.hlines(y, row["ci_lower"], row["ci_upper"], color=colour, linewidth=1.6, zorder=2)
                 ax.vlines([row["ci_lower"], row["ci_upper"]], y - 0.2, y + 0.2, color=colour, linewidth=0.8, zorder=2)
-            if row["kind"] == "heading" and i > 0:
+            starts_block = row["kind"] == "heading" or (row["kind"] == "pooled" and row["age_group"] == "overall")
+            if starts_block and i > 0:
                 ax.axhline(y + 0.5, color="#BFBFBF", linewidth=0.4, zorder=0)
         for j, line in enumerate(footer):
             fig.text(0.01, (bottom_mm - 9.5 - FOOTER_LINE_MM * j) / height, line, fontsize=6, va="top", ha="left",

@@ -29,11 +29,13 @@ __all__ = [
     "DISEASE_COLOURS",
     "DOUBLE_COLUMN_MM",
     "DPI",
+    "INLINE_PRINT_FIGURE_KWARGS",
     "METADATA",
     "OKABE_ITO",
     "SINGLE_COLUMN_MM",
     "STYLE",
     "disease_colour",
+    "figure_bytes",
     "mm_to_inches",
     "new_figure",
     "save_figure",
@@ -133,6 +135,11 @@ METADATA: dict[str, dict[str, None]] = {
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None},
     "svg": {"Date": None, "Creator": None},
 }
+
+
+# For notebooks (anchors E): `%config InlineBackend.print_figure_kwargs = INLINE_PRINT_FIGURE_KWARGS` makes the
+# inline PNGs stored in .ipynb outputs carry no software version and keep the figure's exact size.
+INLINE_PRINT_FIGURE_KWARGS: dict[str, object] = {"metadata": METADATA["png"], "bbox_inches": None}
 
 
 def mm_to_inches(mm: float) -> float:

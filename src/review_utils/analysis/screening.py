@@ -1,0 +1,44 @@
+"""Screening: the PRISMA 2020 flow diagram and the excluded records, from the screening log."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from ..evidence import independent_cohorts
+from ..figures.prisma import prisma_counts, prisma_diagram
+from ..tables import excluded_records
+from .context import Run
+
+
+def included_studies(run: Run) -> int:
+    """Studies = independent cohorts among all included reports, whatever their type (PRISMA: studies vs
+    reports): a report contained in or superseded by another is a report of the same study."""
+    every_type = replace(run.evidence, eligible_publication_types=tuple(sorted(
+        set(run.extraction.reports["publication_type"].dropna()))))
+    return int(len(independent_cohorts(run.extraction, every_type)))
+
+
+def prisma(run: Run):
+    """Draw, save and caption the flow diagram; return the PRISMA box counts."""
+    records = run.extraction.records
+    fig, counts = prisma_diagram(records, studies=included_studies(run))
+    run.publisher.figure(fig, "prisma_flow", "prisma", counts, label="Figure 1")
+    return counts
+
+
+def counts_table(counts: dict) -> pd.DataFrame:
+    """The PRISMA box counts as a two-column table (box, n) for the notebook."""
+    rows = []
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            for reason, n in value.items():
+                rows.append((f"{key}: {reason}", n))
+        else:
+            rows.append((key, value))
+    return pd.DataFrame(rows, columns=["box", "n"])
+
+
+def excluded(run: Run) -> pd.DataFrame:
+    table = excluded_records(run.extraction.records)
+    return run.publisher.table(table, "excluded_records", "table_excluded", label="Table S1")
