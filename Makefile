@@ -98,9 +98,10 @@ git-diff: $(STAMP) ## show workbook changes as text in git diff and git log -p (
 unit: $(STAMP) ## unit tests only
 	$(PY) -m pytest -q tests
 
-nbval: $(STAMP) ## the committed notebooks reproduce their stored outputs (outputs go to a temporary folder)
-	REVIEW_OUTPUT_ROOT=$$(mktemp -d) $(PY) -m pytest -q --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+nbval: $(STAMP) ## the committed notebooks reproduce their stored outputs, and their figures and tables byte for byte
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
+	REVIEW_OUTPUT_ROOT=$$out $(PY) -m pytest -q --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks tests/test_outputs_reproduce.py
 
 test: unit nbval ## unit tests, then nbval on the committed notebooks
 
