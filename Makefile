@@ -95,6 +95,9 @@ git-diff: $(STAMP) ## show workbook changes as text in git diff and git log -p (
 	git config diff.xlsx.textconv "$(abspath $(VENV))/bin/review-utils textconv"
 	@grep -qxF '*.xlsx diff=xlsx' .gitattributes 2>/dev/null || echo "note: add the line '*.xlsx diff=xlsx' to .gitattributes"
 
+bench: $(STAMP) ## time setup, full and no-op make, make test, check on 500 workbooks, GLMM on 500 reports (and R metafor when installed)
+	$(PY) benchmarks/run_all.py
+
 unit: $(STAMP) ## unit tests only
 	$(PY) -m pytest -q tests
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from review_utils.codebook import load_codebook
-from review_utils.io.xlsx_writer import save_workbook
+from review_utils.io.xlsx_writer import save_workbook, write_literal
 from review_utils.template import build_template
 
 REPORT_FORM = {
@@ -84,7 +84,7 @@ def fill_report(workbook, form: dict | None = None, rows: dict | None = None) ->
         for r, record in enumerate(records, start=2):
             for c, column in enumerate(columns, start=1):
                 value = record.get(column, "")
-                ws.cell(row=r, column=c, value=None if value == "" else value)
+                write_literal(ws, r, c, None if value == "" else value)  # text starting "=" stays text
 
 
 def write_report(path: Path, form: dict | None = None, rows: dict | None = None) -> Path:

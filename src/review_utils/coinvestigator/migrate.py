@@ -17,6 +17,8 @@ formatting and comments are not carried. The input is read, never written; the o
 """
 from __future__ import annotations
 
+from ..io.xlsx_writer import write_literal
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -255,7 +257,7 @@ def _migrate_table(spec: Sheet, old_name: str, rows: list[list], ws, renames, re
             out[target] = _join_notes(out.get(target), extras)
         for name, value in out.items():
             if value is not None:
-                ws.cell(row=r, column=position[name], value=value)
+                write_literal(ws, r, position[name], value)
     result.rows[spec.name] = carried
     result.dropped.extend(d for d in records.values() if d.values)
 
@@ -298,7 +300,7 @@ def _migrate_form(spec: Sheet, old_name: str, rows: list[list], ws, renames, res
                 out["notes"] = _join_notes(out.get("notes"), extras_row)
             for name, value in out.items():
                 if value is not None:
-                    ws.cell(row=new_row, column=FORM_HEADER.index(name) + 1, value=value)
+                    write_literal(ws, new_row, FORM_HEADER.index(name) + 1, value)
             for label, c, v in extra_records:
                 records.append(Dropped(spec.name, label, "column", "not a column of the report form",
                                        [DroppedValue(f"{old_name}!{column_letter(c)}{r}", mapping[i], display(v),

@@ -16,6 +16,8 @@ It is written to a new file only; A and B are read, never written.
 """
 from __future__ import annotations
 
+from ..io.xlsx_writer import write_literal
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,16 +224,16 @@ def build_consensus(result: Reconciliation, codebook: Codebook | None = None):
                 if pair.a is None or pair.b is None:
                     side = "A" if pair.b is None else "B"
                     for c, column in enumerate(sheet.columns, start=2):
-                        ws.cell(row=r, column=c, value=cell_value(present.cells[column]))
+                        write_literal(ws, r, c, cell_value(present.cells[column]))
                     _one_copy(ws, r, 4, side, (result.a if side == "A" else result.b).extractor, present.row, name)
                     rows_to_review += 1
                     continue
                 for c, column in enumerate(sheet.columns, start=2):
                     ca, cb = pair.a.cells[column], pair.b.cells[column]
                     if ca.norm == cb.norm:
-                        ws.cell(row=r, column=c, value=cell_value(ca))
+                        write_literal(ws, r, c, cell_value(ca))
                     elif present.label == "extractor" and column == "value":
-                        ws.cell(row=r, column=c, value=f"{ca.text()} and {cb.text()}")
+                        write_literal(ws, r, c, f"{ca.text()} and {cb.text()}")
                     else:
                         extra = "Write the date of the consensus." if present.label == "extraction_date" else ""
                         _disagreement(ws, r, c, ca.text(), cb.text(), extra)
@@ -248,7 +250,7 @@ def build_consensus(result: Reconciliation, codebook: Codebook | None = None):
                         _disagreement(ws, r, c, ca.text(), cb.text())
                         to_resolve += 1
                         continue
-                ws.cell(row=r, column=c, value=cell_value(present.cells[column]))
+                write_literal(ws, r, c, cell_value(present.cells[column]))
             if pair.a is None or pair.b is None:
                 side = "A" if pair.b is None else "B"
                 _one_copy(ws, r, width, side, (result.a if side == "A" else result.b).extractor, present.row, name)

@@ -25,3 +25,15 @@ def workbook_bytes(workbook) -> bytes:
 def save_workbook(workbook, target: str | os.PathLike) -> None:
     """Write the workbook atomically and deterministically."""
     write_bytes_atomic(target, workbook_bytes(workbook))
+
+
+def write_literal(ws, row: int, column: int, value):
+    """Write a value into a cell as data, never as a formula.
+
+    openpyxl turns any string starting with "=" into a formula; a co-investigator's text such as
+    "=2 courses" or a hostile "=HYPERLINK(...)" must stay text when the suite copies it into a new workbook.
+    """
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
