@@ -21,7 +21,7 @@ h2 { color: #1F4E79; margin-top: 2.5rem; }
 table { border-collapse: collapse; font-size: .85rem; margin: 1rem 0; display: block; overflow-x: auto; }
 th, td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 th { background: #DDEBF7; }
-img { max-width: 100%; height: auto; margin: 1rem 0; }
+img { width: 100%; max-width: 60rem; height: auto; margin: 1rem 0; }
 pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; font-size: .8rem; }
 nav ol { columns: 2; }
 .methods { background: #f4f8fb; padding: .5rem 1.5rem; border-left: 4px solid #1F4E79; }
