@@ -21,7 +21,8 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # the outcome notebook only). A stamp in .build/ records a successful run; make reruns a notebook only
 # when its inputs changed: the notebook, the parameters, the library, or the workbooks it reads.
 BUILD      := .build
-NOTEBOOKS  := 01_screening 02_characteristics 03_outcomes 04_sensitivity 05_appraisal
+REPORT_NOTEBOOKS := 02_characteristics 03_outcomes 04_sensitivity 05_appraisal
+NOTEBOOKS  := 01_screening $(REPORT_NOTEBOOKS)
 SENSITIVITY := $(basename $(notdir $(filter-out params/default.yaml,$(wildcard params/*.yaml))))
 LIBRARY    := $(shell find src/review_utils -name '*.py' -o -name '*.yaml' -o -name '*.mplstyle' | sort)
 REPORTS    := $(sort $(wildcard $(EXTRACTION)/reports/*.xlsx))
@@ -70,14 +71,18 @@ figures/captions.md: $(MAIN_STAMPS) $(SENS_STAMPS)
 report/index.html: $(MAIN_STAMPS) src/review_utils/report.py params/default.yaml
 	$(PY) -m review_utils.report -o $@
 
-$(BUILD)/01_screening.default.stamp: notebooks/01_screening.ipynb params/default.yaml $(SCREENING) $(BUILD)/check.stamp
-$(BUILD)/%.default.stamp: notebooks/%.ipynb params/default.yaml $(REPORTS) $(SCREENING) $(BUILD)/check.stamp
+# The validation runs first (order-only: a workbook change reruns only the notebooks that read it).
+# 01 reads the screening log (and counts studies from the reports); 02-05 read the report workbooks.
+$(BUILD)/01_screening.default.stamp: notebooks/01_screening.ipynb params/default.yaml $(SCREENING) $(REPORTS) $(LIBRARY) | $(BUILD)/check.stamp
+	$(PY) -m review_utils.notebook_run 01_screening --params default
+	@touch $@
+$(REPORT_NOTEBOOKS:%=$(BUILD)/%.default.stamp): $(BUILD)/%.default.stamp: notebooks/%.ipynb params/default.yaml $(REPORTS) $(LIBRARY) | $(BUILD)/check.stamp
 	$(PY) -m review_utils.notebook_run $* --params default
 	@touch $@
-$(BUILD)/03_outcomes.%.stamp: notebooks/03_outcomes.ipynb params/%.yaml params/default.yaml $(REPORTS) $(BUILD)/check.stamp
+# Sensitivity runs come after the main run, which rewrites notebooks/03_outcomes.ipynb (their input).
+$(BUILD)/03_outcomes.%.stamp: $(BUILD)/03_outcomes.default.stamp params/%.yaml $(REPORTS) $(LIBRARY) | $(BUILD)/check.stamp
 	$(PY) -m review_utils.notebook_run 03_outcomes --params $*
 	@touch $@
-$(MAIN_STAMPS) $(SENS_STAMPS): $(LIBRARY)
 
 report: report/index.html ## a static HTML page of the executed notebooks without code, with the figures and a methods section
 

@@ -40,6 +40,10 @@ def build_parser(names: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["pool"]:  # `--events -1,3`: a negative value is a value, not an option
+        from .pooling.command import join_option_values
+
+        argv = ["pool", *join_option_values(argv[1:])]
     # Import only the module of the subcommand being run: `check` must not pay for scipy.
     chosen = [a for a in argv if a in SUBCOMMANDS][:1]
     parser = build_parser(chosen or list(SUBCOMMANDS))

@@ -118,6 +118,20 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def _memoised(function):
+    """Cache a function of (extraction, params) on the loaded extraction: notebooks ask the same question often."""
+    def wrapper(extraction: Extraction, params: EvidenceParameters):
+        cache = extraction.__dict__.setdefault("_evidence_cache", {})
+        key = (function.__name__, params)
+        if key not in cache:
+            cache[key] = function(extraction, params)
+        value = cache[key]
+        return value.copy() if hasattr(value, "copy") else value
+    wrapper.__name__, wrapper.__doc__ = function.__name__, function.__doc__
+    return wrapper
+
+
+@_memoised
 def patient_table(extraction: Extraction, params: EvidenceParameters) -> pd.DataFrame:
     """Individually described patients of eligible reports, with `person_id` (same_patient_as resolved),
     `age_group` and `cohort` (the independent cohort that counts them)."""
@@ -174,6 +188,7 @@ class PatientCounts:
         return self.table.groupby(list(columns), sort=True, as_index=False)["patients"].sum()
 
 
+@_memoised
 def _families(extraction: Extraction, params: EvidenceParameters) -> dict[str, list[str]]:
     """Independent cohort -> the eligible reports counted through it (itself first)."""
     cover = covering_cohort(extraction, params)
@@ -270,30 +285,49 @@ def patient_outcome(events: pd.DataFrame, outcome: str) -> float:
 
 
 def _report_counts(extraction: Extraction, params: EvidenceParameters, outcome: str, rid: str,
-                   patients: pd.DataFrame) -> list[tuple[str, int, int, str]]:
+                   patients: dict[str, pd.DataFrame]) -> list[tuple[str, int, int, str]]:
     """(age_group, events, total, basis) of one report for one outcome: its aggregate counts (at last follow-up,
     else the latest time point), else counts derived from its individually described patients."""
-    aggregates = extraction.aggregates
-    agg = aggregates[(aggregates["report_id"] == rid) & (aggregates["outcome_or_measure"] == outcome)]
-    if params.diseases:  # a count over several diseases is usable only if all of them are selected
-        agg = agg[[set(str(d).split("; ")) <= set(params.diseases) for d in agg["disease"]]]
-    agg = agg[agg["events"].notna() & agg["total"].notna()]
-    if not agg.empty:
-        last = agg[agg["time_point_months__code"] == "NA"]
-        chosen = last if not last.empty else agg[agg["time_point_months"] == agg["time_point_months"].max()]
-        return [(POPULATION_GROUP.get(population, MIXED), int(g["events"].sum()), int(g["total"].sum()), "aggregate")
-                for population, g in chosen.groupby("population", sort=True)]
-    own = patients[patients["report_id"] == rid]
-    if own.empty or outcome not in BINARY_EVENT_OUTCOMES:
+    agg = _by_report(extraction, "aggregates", "outcome_or_measure").get((rid, outcome))
+    if agg is not None:
+        if params.diseases:  # a count over several diseases is usable only if all of them are selected
+            agg = agg[[set(str(d).split("; ")) <= set(params.diseases) for d in agg["disease"]]]
+        agg = agg[agg["events"].notna() & agg["total"].notna()]
+        if not agg.empty:
+            last = agg[agg["time_point_months__code"] == "NA"]
+            chosen = last if not last.empty else agg[agg["time_point_months"] == agg["time_point_months"].max()]
+            return [(POPULATION_GROUP.get(population, MIXED), int(g["events"].sum()), int(g["total"].sum()), "aggregate")
+                    for population, g in chosen.groupby("population", sort=True)]
+    own = patients.get(rid)
+    if own is None or own.empty or outcome not in BINARY_EVENT_OUTCOMES:
         return []
-    events = extraction.events[extraction.events["report_id"] == rid]
-    values = [(p["age_group"], patient_outcome(events[events["patient_label"] == p["patient_label"]], outcome))
+    events = _by_report(extraction, "events").get(rid, extraction.events.iloc[0:0])
+    by_label = {label: g for label, g in events.groupby("patient_label", sort=False)}
+    empty = events.iloc[0:0]
+    values = [(p["age_group"], patient_outcome(by_label.get(p["patient_label"], empty), outcome))
               for _, p in own.iterrows()]
     frame = pd.DataFrame(values, columns=["age_group", "value"]).dropna()
     return [(group, int(g["value"].sum()), int(len(g)), "individual") for group, g in frame.groupby("age_group", sort=True)]
 
 
+def _by_report(extraction: Extraction, table: str, *also: str) -> dict:
+    """One table split by report (and further columns), computed once per loaded extraction."""
+    cache = extraction.__dict__.setdefault("_split_cache", {})
+    keys = ("report_id", *also)
+    if (table, keys) not in cache:
+        groups = getattr(extraction, table).groupby(list(keys) if also else "report_id", sort=False)
+        cache[(table, keys)] = {key: g for key, g in groups}
+    return cache[(table, keys)]
+
+
 def pooling_set(extraction: Extraction, params: EvidenceParameters, outcome: str) -> pd.DataFrame:
+    cache = extraction.__dict__.setdefault("_pooling_cache", {})
+    if (params, outcome) not in cache:
+        cache[(params, outcome)] = _pooling_set(extraction, params, outcome)
+    return cache[(params, outcome)].copy()
+
+
+def _pooling_set(extraction: Extraction, params: EvidenceParameters, outcome: str) -> pd.DataFrame:
     """One count per independent cohort and age group.
 
     Within a cohort's family (the cohort and the reports counted through it) the count comes from the report
@@ -302,7 +336,7 @@ def pooling_set(extraction: Extraction, params: EvidenceParameters, outcome: str
     Columns: cohort, report_id (where the count comes from), age_group, events, total, basis, year, publication_date.
     """
     reports = eligible_reports(extraction, params).set_index("report_id")
-    patients = patient_table(extraction, params)
+    patients = {rid: g for rid, g in patient_table(extraction, params).groupby("report_id", sort=False)}
     rows = []
     for root, family in _families(extraction, params).items():
         best: dict[str, tuple] = {}
