@@ -178,6 +178,19 @@ def individual_patients(extraction: Extraction, params: EvidenceParameters) -> p
     return pd.DataFrame(rows).reset_index(drop=True)
 
 
+def with_persons(extraction: Extraction, params: EvidenceParameters, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows keyed by report_id + patient_label (events, measurements) with the person they belong to:
+    `person_id` (same_patient_as resolved) and that person's `age_group`; rows of other patients dropped."""
+    everyone = patient_table(extraction, params)
+    person_of = dict(zip(everyone["patient_key"], everyone["person_id"]))
+    group_of = dict(zip(everyone["person_id"], everyone["age_group"]))
+    out = rows.copy()
+    out["person_id"] = (out["report_id"] + "/" + out["patient_label"].astype(str)).map(person_of)
+    out = out[out["person_id"].notna()]
+    out["age_group"] = out["person_id"].map(group_of)
+    return out
+
+
 @dataclass
 class PatientCounts:
     """Unique patients after overlap resolution, by age group and disease."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..evidence import CHILDREN, MIXED, POPULATION_GROUP, eligible_reports, individual_patients, patient_table
+from ..evidence import CHILDREN, MIXED, POPULATION_GROUP, eligible_reports, individual_patients, with_persons
 from ..figures.evidence_map import evidence_map
 from ..figures.swimmer import swimmer_plot
 from ..tables import child_listing, patient_characteristics, report_characteristics
@@ -44,12 +44,8 @@ def children(run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
     people = individual_patients(run.extraction, run.evidence)
     kids = people[people["age_group"] == CHILDREN].copy()
     kids["patient_id"] = kids["person_id"]
-    events = run.extraction.events.copy()
-    events["patient_key"] = events["report_id"] + "/" + events["patient_label"].astype(str)
-    everyone = patient_table(run.extraction, run.evidence)
-    person_of = dict(zip(everyone["patient_key"], everyone["person_id"]))
-    events["patient_id"] = events["patient_key"].map(person_of)
-    events = events[events["patient_id"].isin(set(kids["patient_id"]))]
+    events = with_persons(run.extraction, run.evidence, run.extraction.events)
+    events = events[events["person_id"].isin(set(kids["patient_id"]))].assign(patient_id=lambda e: e["person_id"])
     return kids.reset_index(drop=True), events.reset_index(drop=True)
 
 

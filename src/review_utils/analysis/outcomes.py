@@ -152,19 +152,12 @@ def primary_summary(run, analysis: OutcomeAnalysis) -> pd.DataFrame:
 
 def toxicity(run) -> pd.DataFrame:
     """CRS and ICANS grade profile by age group, from individually described patients (each person once)."""
-    from ..evidence import individual_patients, patient_table
+    from ..evidence import with_persons
     from ..figures.toxicity import toxicity_plot
 
-    everyone = patient_table(run.extraction, run.evidence)
-    people = individual_patients(run.extraction, run.evidence)
-    group_of = dict(zip(people["person_id"], people["age_group"]))
-    events = run.extraction.events.copy()
-    events["patient_key"] = events["report_id"] + "/" + events["patient_label"].astype(str)
-    events["person_id"] = events["patient_key"].map(dict(zip(everyone["patient_key"], everyone["person_id"])))
-    events = events[events["person_id"].isin(group_of) & events["event"].isin(["CRS", "ICANS"])]
-    events = events[events["grade_astct"].notna()]
-    worst = events.groupby(["person_id", "event"], as_index=False)["grade_astct"].max()
-    worst["age_group"] = worst["person_id"].map(group_of)
+    events = with_persons(run.extraction, run.evidence, run.extraction.events)
+    events = events[events["event"].isin(["CRS", "ICANS"]) & events["grade_astct"].notna()]
+    worst = events.groupby(["person_id", "age_group", "event"], as_index=False)["grade_astct"].max()
     counts = worst.groupby(["age_group", "event", "grade_astct"], as_index=False).size()
     counts = counts.rename(columns={"grade_astct": "grade", "size": "count"})
     counts = counts[counts["age_group"].isin(GROUPS)]
@@ -177,17 +170,11 @@ def toxicity(run) -> pd.DataFrame:
 
 def measurements_long(run) -> pd.DataFrame:
     """Measurements with person ids and age groups: patient_id, age_group, measure, day, value."""
-    from ..evidence import individual_patients, patient_table
+    from ..evidence import with_persons
 
-    everyone = patient_table(run.extraction, run.evidence)
-    people = individual_patients(run.extraction, run.evidence)
-    group_of = dict(zip(people["person_id"], people["age_group"]))
-    m = run.extraction.measurements.copy()
-    m["patient_key"] = m["report_id"] + "/" + m["patient_label"].astype(str)
-    m["patient_id"] = m["patient_key"].map(dict(zip(everyone["patient_key"], everyone["person_id"])))
-    m = m[m["patient_id"].notna() & m["value"].notna()]
-    m["age_group"] = m["patient_id"].map(group_of)
-    out = m.rename(columns={"day_since_infusion": "day"})[["patient_id", "age_group", "measure", "day", "value"]]
+    m = with_persons(run.extraction, run.evidence, run.extraction.measurements)
+    m = m[m["value"].notna()].rename(columns={"person_id": "patient_id", "day_since_infusion": "day"})
+    out = m[["patient_id", "age_group", "measure", "day", "value"]]
     return out.sort_values(["patient_id", "measure", "day"]).drop_duplicates().reset_index(drop=True)
 
 
