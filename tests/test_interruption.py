@@ -57,3 +57,35 @@ def test_an_interrupted_notebook_run_publishes_nothing_and_the_rerun_is_complete
     assert "notebooks/03_outcomes.ipynb" in produced and any(k.startswith("figures/forest_") for k in produced)
     for name, digest in produced.items():
         assert digest == hashlib.sha256((ROOT / name).read_bytes()).hexdigest(), f"{name} differs from a clean run"
+
+
+def test_a_failing_notebook_names_notebook_cell_and_error_and_publishes_nothing(tmp_path):
+    """A cell that raises: exit 1, a message naming the notebook, the cell and the error, no output at all."""
+    import nbformat
+
+    from review_utils.notebook_run import run
+
+    source_dir = tmp_path / "notebooks"
+    source_dir.mkdir()
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("run_name = 'default'")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters,
+                      nbformat.v4.new_code_cell("from pathlib import Path\nimport os\n"
+                                                "out = Path(os.environ['REVIEW_OUTPUT_ROOT']) / 'figures'\n"
+                                                "out.mkdir(parents=True)\n(out / 'half_done.png').write_bytes(b'x')"),
+                      nbformat.v4.new_code_cell("raise ValueError('deliberate failure')")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, source_dir / "99_failing.ipynb")
+    output_root = tmp_path / "outputs"
+    output_root.mkdir()
+    completed = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from review_utils.notebook_run import run; "
+         f"sys.exit(run('99_failing', 'default', Path({str(output_root)!r}), Path({str(source_dir)!r})))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 1
+    # cell 4 of the executed notebook: parameters, the cell papermill injects, the writer, the failing cell
+    assert "99_failing.ipynb" in completed.stderr and "cell 4 (In [4])" in completed.stderr
+    assert "ValueError: deliberate failure" in completed.stderr and "left in place" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert _files(output_root) == {}, "the figure written before the failure was not published"

@@ -15,8 +15,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from .io.atomic import write_text_atomic
@@ -60,13 +63,44 @@ def publish(staging: Path, root: Path = PROJECT_ROOT) -> list[Path]:
     return moved
 
 
-def run(name: str, params_name: str = "default", output_root: Path = PROJECT_ROOT) -> int:
+# jupyter_client interrupts a kernel before shutting it down; ipykernel then logs this line on stderr. It is
+# expected, not an error, so it is kept out of `make`'s output (every other stderr line passes through).
+KERNEL_SHUTDOWN_NOISE = re.compile(rb"KeyboardInterrupt caught in kernel|Kernel is running over TCP without encryption")
+
+
+@contextmanager
+def _quiet_kernel_shutdown():
+    """Filter file descriptor 2 (which the kernel inherits) through a thread that drops the shutdown noise."""
+    sys.stderr.flush()
+    original = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def pump() -> None:
+        with os.fdopen(read_end, "rb") as source, os.fdopen(os.dup(original), "wb", buffering=0) as sink:
+            for line in source:
+                if not KERNEL_SHUTDOWN_NOISE.search(line):
+                    sink.write(line)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(original, 2)
+        os.close(original)
+        thread.join(timeout=5)
+
+
+def run(name: str, params_name: str = "default", output_root: Path = PROJECT_ROOT, source_dir: Path = NOTEBOOKS) -> int:
     """Execute notebooks/NAME.ipynb; publish outputs under `output_root` (the project, or a folder for tests)."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    source = NOTEBOOKS / f"{name}.ipynb"
+    source = source_dir / f"{name}.ipynb"
     if not source.exists():
         print(f"notebook {source} does not exist", file=sys.stderr)
         return 2
@@ -79,12 +113,14 @@ def run(name: str, params_name: str = "default", output_root: Path = PROJECT_ROO
     executed = staging / "executed.ipynb"
     os.environ[OUTPUT_ROOT_VARIABLE] = str(staging / "outputs")
     try:
-        papermill.execute_notebook(
-            str(source), str(executed), parameters=params, kernel_name="python3", cwd=str(NOTEBOOKS),
-            progress_bar=False, request_save_on_cell_execute=False, log_output=False)
+        with _quiet_kernel_shutdown():
+            papermill.execute_notebook(
+                str(source), str(executed), parameters=params, kernel_name="python3", cwd=str(source_dir),
+                progress_bar=False, request_save_on_cell_execute=False, log_output=False)
     except PapermillExecutionError as error:
-        print(f"FAILED: notebook {source.relative_to(PROJECT_ROOT)} (parameters: {params_name}), "
-              f"cell {error.exec_count}: {error.ename}: {error.evalue}", file=sys.stderr)
+        shown = source.relative_to(PROJECT_ROOT) if source.is_relative_to(PROJECT_ROOT) else source
+        print(f"FAILED: notebook {shown} (parameters: {params_name}), cell {error.cell_index + 1} "
+              f"(In [{error.exec_count}]): {error.ename}: {error.evalue}", file=sys.stderr)
         print("The previous figures, tables and notebook were left in place.", file=sys.stderr)
         shutil.rmtree(staging, ignore_errors=True)
         return 1
