@@ -151,3 +151,13 @@ def test_unknown_age_group_is_refused():
     bad = REPORTS.assign(age_group=["adults", "kids", "adults", "children", "adults", "children"])
     with pytest.raises(ValueError, match="kids"):
         forest_plot(bad, POOLED)
+
+
+def test_an_age_group_without_any_report_is_shown_as_such_not_left_out():
+    """No child's report gives the outcome: the plot still has the Children heading, saying so."""
+    adults_only = REPORTS[REPORTS["age_group"] == "adults"]
+    fig, table = forest_plot(adults_only, {"children": None, "adults": ADULTS, "overall": None}, outcome="DORIS remission")
+    first_rows = table[["label"]].head(2)["label"].tolist()
+    assert first_rows == ["Children", "No report gives this outcome"]
+    drawn = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "No report gives this outcome" in drawn

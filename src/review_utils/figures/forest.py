@@ -92,7 +92,8 @@ def forest_table(reports: pd.DataFrame, pooled: Mapping[str, PoolResult | None],
     """The rows of the forest plot and exactly the text shown on each (plus numbers used for drawing).
 
     Columns of :data:`TABLE_COLUMNS` (all text) and, for drawing, ``estimate``, ``ci_lower``, ``ci_upper``,
-    ``weight_percent``, ``estimable``. Row kinds: heading, report, pooled, prediction.
+    ``weight_percent``, ``estimable``. Row kinds: heading, report, pooled, prediction, and empty (an age group
+    with no report of the outcome: its heading and "No report gives this outcome", so the absence shows).
     Reports are sorted by year, then label, within each age group (children first).
     """
     reports = _check_reports(reports)
@@ -104,6 +105,9 @@ def forest_table(reports: pd.DataFrame, pooled: Mapping[str, PoolResult | None],
         else:
             sub = reports[reports["age_group"] == group].copy()
             if sub.empty and result is None:
+                # The absence is a finding: say that no report of this age group gives the outcome.
+                rows.append(dict(kind="heading", age_group=group, label=AGE_GROUP_LABELS[group]))
+                rows.append(dict(kind="empty", age_group=group, label="No report gives this outcome"))
                 continue
         if group != "overall":
             weights = tuple(result.weights) if result is not None else ()
