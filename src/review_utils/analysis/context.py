@@ -34,12 +34,22 @@ class Run:
         return self.params["primary_method"]
 
 
+def _show_whole_tables() -> None:
+    """Notebooks (and the HTML report made from them) show every row of a table, not the first and last five."""
+    import pandas as pd
+
+    pd.set_option("display.max_rows", 500)
+    pd.set_option("display.max_columns", 50)
+    pd.set_option("display.max_colwidth", 80)
+
+
 def start(namespace: Mapping, notebook: str = "") -> Run:
     """Collect the parameters from a notebook's namespace, load and validate the extraction, prepare outputs."""
     missing = [name for name in PARAMETER_NAMES if name not in namespace]
     if missing:
         raise KeyError(f"the parameters cell does not define {missing}")
     params = {name: namespace[name] for name in PARAMETER_NAMES}
+    _show_whole_tables()
     paths = run_paths(params["extraction_path"], params["figures_path"], params["tables_path"], params["run_name"])
     extraction = load_extraction(paths.extraction)
     publisher = Publisher(paths, tuple(params["figure_formats"]), notebook or "notebook")

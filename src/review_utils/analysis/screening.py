@@ -31,6 +31,8 @@ def counts_table(counts: dict) -> pd.DataFrame:
     """The PRISMA box counts as a two-column table (box, n) for the notebook."""
     rows = []
     for key, value in counts.items():
+        if key.startswith("box_text"):  # the wording drawn in each box, not a count
+            continue
         if isinstance(value, dict):
             for reason, n in value.items():
                 rows.append((f"{key}: {reason}", n))
@@ -40,5 +42,7 @@ def counts_table(counts: dict) -> pd.DataFrame:
 
 
 def excluded(run: Run) -> pd.DataFrame:
-    table = excluded_records(run.extraction.records)
+    records = run.extraction.records.copy()
+    records["year"] = [str(int(y)) if y == y else "NR" for y in records["year"]]  # whole years; NR when unknown
+    table = excluded_records(records)
     return run.publisher.table(table, "excluded_records", "table_excluded", label="Table S1")
