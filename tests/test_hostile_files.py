@@ -8,10 +8,8 @@ from __future__ import annotations
 import io
 import json
 import re
-import resource
 import subprocess
 import sys
-import time
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -143,14 +141,23 @@ def folder(tmp_path):
     return make_folder(tmp_path / "extraction")
 
 
+# Runs `review-utils check` as the only child of a small wrapper, which reports that child's peak memory
+# (RUSAGE_CHILDREN of the wrapper covers exactly one process, unlike pytest's, which accumulates every child).
+WRAPPER = (
+    "import json, resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "run = subprocess.run([sys.executable, '-m', 'review_utils', 'check', sys.argv[1], '--format', 'json'],"
+    " capture_output=True, text=True)\n"
+    "print(json.dumps({'seconds': time.perf_counter() - start, 'peak_kb': "
+    "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, 'stdout': run.stdout, 'stderr': run.stderr}))\n"
+)
+
+
 def _check_in_child(folder: Path) -> tuple[dict, float, float]:
-    start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "review_utils", "check", str(folder), "--format", "json"],
-                         capture_output=True, text=True, timeout=60)
-    seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    assert "Traceback" not in run.stderr, run.stderr
-    return json.loads(run.stdout), seconds, peak_mb
+    run = subprocess.run([sys.executable, "-c", WRAPPER, str(folder)], capture_output=True, text=True, timeout=60)
+    result = json.loads(run.stdout)
+    assert "Traceback" not in result["stderr"], result["stderr"]
+    return json.loads(result["stdout"]), result["seconds"], result["peak_kb"] / 1024
 
 
 @pytest.mark.parametrize("name,build,file_name,words", HOSTILE, ids=[h[0] for h in HOSTILE])
