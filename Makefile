@@ -9,7 +9,6 @@ LAB_VENV  := .venv-lab
 LAB_STAMP := $(LAB_VENV)/.installed
 CLI    := $(PY) -m review_utils
 EXTRACTION := extraction
-WORKBOOKS  := $(sort $(wildcard $(EXTRACTION)/reports/*.xlsx) $(wildcard $(EXTRACTION)/screening.xlsx))
 # Reproducible bytes: no dates in PDFs/SVGs, one hash seed, one timezone, no stray user config.
 export SOURCE_DATE_EPOCH := 1704067200
 export PYTHONHASHSEED := 0
@@ -121,6 +120,13 @@ $(LAB_STAMP): $(STAMP) requirements-lab.lock
 
 lab: $(LAB_STAMP) ## open JupyterLab on the notebooks (a separate .venv-lab keeps jupyterlab out of the pipeline)
 	cd notebooks && ../$(LAB_VENV)/bin/jupyter lab
+
+lock: $(STAMP) ## re-resolve the newest versions pyproject.toml allows into requirements.lock and environment.yml (review the diff)
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check setuptools '.[test]'
+	.lock-venv/bin/pip freeze --all --exclude pip --exclude review-utils > .lock-venv/freeze.txt
+	$(PY) -m review_utils.lockfile .lock-venv/freeze.txt
+	rm -rf .lock-venv
 
 clean: ## remove the environments, build stamps and caches (outputs are tracked and stay)
 	rm -rf $(VENV) $(LAB_VENV) $(BUILD) build .pytest_cache src/*.egg-info

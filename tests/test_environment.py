@@ -74,3 +74,12 @@ def test_a_second_make_setup_has_nothing_to_do():
     """`make` a second time does no setup work: the stamp is newer than the lock and pyproject."""
     run = subprocess.run(["make", "-q", "setup"], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, "make setup would run again: " + run.stdout + run.stderr
+
+
+def test_make_lock_writes_the_same_pins_to_both_files(tmp_path):
+    """`make lock` turns one pip freeze into requirements.lock and environment.yml; today's pins round-trip."""
+    from review_utils.lockfile import write
+
+    write((ROOT / "requirements.lock").read_text(), tmp_path)
+    assert (tmp_path / "requirements.lock").read_text() == (ROOT / "requirements.lock").read_text()
+    assert (tmp_path / "environment.yml").read_text() == (ROOT / "environment.yml").read_text()
