@@ -20,8 +20,8 @@ def _run(*args, cwd=ROOT):
 
 def test_check_summary_and_load_of_the_real_extraction_change_no_workbook():
     before = extraction_checksums()
-    _run("check", "extraction")
-    _run("summary", "extraction", "--format", "json")
+    assert _run("check", "extraction").returncode == 0
+    assert _run("summary", "extraction", "--format", "json").returncode == 0
     from review_utils.extraction import load_extraction
 
     load_extraction(ROOT / "extraction", strict=False)

@@ -185,7 +185,7 @@ def test_names_typed_in_decomposed_unicode_match_their_composed_twins(folder):
     write_report(folder / "reports" / REPORT,
                  rows={"patients": [{**ROWS["patients"][0], "patient_label": nfd}],
                        "events": [{**ROWS["events"][0], "patient_label": nfc}],
-                       "measurements": [{**ROWS["measurements"][0], "patient_label": "Müller"[:0] + nfc}]})
+                       "measurements": [{**ROWS["measurements"][0], "patient_label": nfc}]})
     assert check_folder(folder).problems == []
 
 

@@ -16,6 +16,7 @@ NOT_REPORTED = "NR"
 NOT_APPLICABLE = "NA"
 LIST_SEPARATOR = ";"
 
+GENERATED_SHEETS = ("about", "codebook", "lists")  # added by the template generator; ignored when reading
 REPORT_SHEETS = ("report", "links", "patients", "measurements", "events", "aggregates", "appraisal")
 SCREENING_SHEETS = ("records",)
 

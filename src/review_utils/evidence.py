@@ -12,7 +12,7 @@ adult -> adults, mixed -> "mixed", kept out of age-group comparisons).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,12 @@ class EvidenceParameters:
 
 
 # ---------------------------------------------------------------- eligibility and overlap
+
+def every_publication_type(extraction: Extraction, params: EvidenceParameters) -> EvidenceParameters:
+    """The same parameters with every publication type in the extraction eligible (press items included)."""
+    types = tuple(sorted(set(extraction.reports["publication_type"].dropna())))
+    return replace(params, eligible_publication_types=types)
+
 
 def eligible_reports(extraction: Extraction, params: EvidenceParameters) -> pd.DataFrame:
     reports = extraction.reports

@@ -1,12 +1,10 @@
 """What the extraction holds: reports by population, type and disease; unique patients; NR counts."""
 from __future__ import annotations
 
-from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
-from .evidence import EvidenceParameters, unique_patient_counts
+from .evidence import EvidenceParameters, every_publication_type, unique_patient_counts
 from .extraction import Extraction
 
 # The fields whose completeness the review reports (sheet, column).
@@ -31,18 +29,18 @@ def _nr_counts(extraction: Extraction) -> list[dict]:
         frame = extraction.reports if sheet == "report" else getattr(extraction, sheet)
         if column not in frame.columns:
             continue
-        code = frame[f"{column}__code"] if f"{column}__code" in frame.columns else frame[column]
+        # numbers keep NR / NA in <column>__code (the value is NaN); text and terms keep them in the column itself
+        code = frame.get(f"{column}__code", frame[column])
         nr = int((code == "NR").sum())
-        blank = int(frame[column].isna().sum() - (code.isin(["NR", "NA"])).sum()) if f"{column}__code" in frame.columns \
-            else int(frame[column].isna().sum())
-        rows.append({"sheet": sheet, "field": column, "rows": int(len(frame)), "NR": nr, "blank": max(blank, 0)})
+        blank = int((frame[column].isna() & code.isna()).sum())
+        rows.append({"sheet": sheet, "field": column, "rows": int(len(frame)), "NR": nr, "blank": blank})
     return rows
 
 
 def summarise(extraction: Extraction, params: EvidenceParameters) -> dict:
     reports = extraction.reports
     eligible_counts = unique_patient_counts(extraction, params)
-    all_types = replace(params, eligible_publication_types=tuple(sorted(set(reports["publication_type"].dropna()))))
+    all_types = every_publication_type(extraction, params)
     all_counts = unique_patient_counts(extraction, all_types)
 
     def counts_payload(counts) -> dict:

@@ -14,11 +14,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .codebook import NOT_APPLICABLE, NOT_REPORTED, Codebook, Column, Sheet, load_codebook
+from .codebook import GENERATED_SHEETS, NOT_APPLICABLE, NOT_REPORTED, Codebook, Column, Sheet, load_codebook
 from .io.xlsx_writer import save_workbook
 
 TEMPLATE_ROWS = 500  # rows prepared with dropdowns and input messages on each table sheet
-GENERATED_SHEETS = ("about", "codebook", "lists")  # sheets the template adds; the validator ignores them
 TEMPLATE_MARKER = "review-utils template"
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")

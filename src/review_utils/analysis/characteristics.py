@@ -27,7 +27,7 @@ def included_reports(run: Run) -> pd.DataFrame:
     reports["number_treated"] = reports["number_treated"].where(reports["number_treated"].notna(), "NR")
     table = report_characteristics(reports)
     table.insert(len(table.columns), "Pooled (eligible type)",
-                 ["yes" if rid in eligible else "no" for rid in table["Report"]] if "Report" in table else [])
+                 ["yes" if rid in eligible else "no" for rid in table["Report"]])
     return run.publisher.table(table, "included_reports", "table_characteristics", label="Table 1")
 
 

@@ -15,7 +15,7 @@ from ..extraction import Extraction
 from ..pooling import compare_methods, fisher_exact_counts, moderator_test, results_frame, risk_difference, study_ci
 
 GROUPS = (CHILDREN, ADULTS)
-OVERALL = "all"
+OVERALL = "overall"  # the pool of all reports, children and adults together
 
 
 @dataclass
@@ -118,8 +118,7 @@ def forest_plots(run, analysis: OutcomeAnalysis) -> pd.DataFrame:
         reports = pd.DataFrame({"report_label": rows["report_id"].map(labels), "year": rows["year"],
                                 "age_group": rows["age_group"], "events": rows["events"].astype(int),
                                 "total": rows["total"].astype(int)})
-        pooled = {group: analysis.results.get((outcome, group if group != "overall" else OVERALL, run.method))
-                  for group in (*GROUPS, "overall")}
+        pooled = {group: analysis.results.get((outcome, group, run.method)) for group in (*GROUPS, OVERALL)}
         fig, table = forest_plot(reports, pooled, outcome=outcome, level=run.level)
         run.publisher.figure(fig, f"forest_{_slug(outcome)}", "forest", table)
         shown.append(table.assign(outcome=outcome))
@@ -129,7 +128,7 @@ def forest_plots(run, analysis: OutcomeAnalysis) -> pd.DataFrame:
 def pooled_table(run, analysis: OutcomeAnalysis) -> pd.DataFrame:
     from ..tables import pooled_estimates
 
-    frame = analysis.pooled.rename(columns={"group": "age_group"}).replace({"age_group": {OVERALL: "overall"}})
+    frame = analysis.pooled.rename(columns={"group": "age_group"})
     table = pooled_estimates(frame)
     return run.publisher.table(table, "pooled_estimates", "table_pooled", label="Table 4")
 

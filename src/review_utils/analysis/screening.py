@@ -1,12 +1,10 @@
 """Screening: the PRISMA 2020 flow diagram and the excluded records, from the screening log."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
-from ..evidence import independent_cohorts
-from ..figures.prisma import prisma_counts, prisma_diagram
+from ..evidence import every_publication_type, independent_cohorts
+from ..figures.prisma import prisma_diagram
 from ..tables import excluded_records
 from .context import Run
 
@@ -14,9 +12,7 @@ from .context import Run
 def included_studies(run: Run) -> int:
     """Studies = independent cohorts among all included reports, whatever their type (PRISMA: studies vs
     reports): a report contained in or superseded by another is a report of the same study."""
-    every_type = replace(run.evidence, eligible_publication_types=tuple(sorted(
-        set(run.extraction.reports["publication_type"].dropna()))))
-    return int(len(independent_cohorts(run.extraction, every_type)))
+    return int(len(independent_cohorts(run.extraction, every_publication_type(run.extraction, run.evidence))))
 
 
 def prisma(run: Run):

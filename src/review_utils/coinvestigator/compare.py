@@ -17,13 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codebook import Codebook, Column, Sheet, load_codebook, normalise_key
+from ..codebook import GENERATED_SHEETS, Codebook, Column, Sheet, load_codebook, normalise_key
 from ..io.workbook_reader import FileFault, RawSheet, column_letter, read_workbook
 from ..problems import ERROR, Problem
 from ..validate.cells import display, is_blank
 from ..validate.sheets import SheetChecker
 
-GENERATED_SHEETS = ("about", "codebook", "lists")
 FORM_COLUMNS = ("value", "source", "notes")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codebook import Codebook, load_codebook
+from ..codebook import GENERATED_SHEETS, Codebook, load_codebook
 from ..io.workbook_reader import FileFault, read_workbook
 from ..problems import ERROR, WARNING, Problem
 from .folder_rules import check_folder_rules
@@ -19,7 +19,6 @@ from .report_rules import check_report_rules
 from .sheets import SheetChecker
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
-GENERATED_SHEETS = ("about", "codebook", "lists")
 
 
 @dataclass

@@ -49,7 +49,7 @@ def _codes(column: Column, raw) -> tuple[str | None, list[Finding]]:
     text = raw.strip()
     upper = text.upper().replace(".", "").replace("/", "")
     code = {"NR": NOT_REPORTED, "NOTREPORTED": NOT_REPORTED, "NA": NOT_APPLICABLE,
-            "NOTAPPLICABLE": NOT_APPLICABLE, "N A": NOT_APPLICABLE}.get(upper.replace(" ", ""))
+            "NOTAPPLICABLE": NOT_APPLICABLE}.get(upper.replace(" ", ""))
     if code is None:
         return None, []
     findings: list[Finding] = []

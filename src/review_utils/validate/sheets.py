@@ -102,7 +102,7 @@ class SheetChecker:
             if column.required or not column.nr or column.name not in positions:
                 continue
             blank_rows = [rec["_row"] for rec in records if rec.get(column.name) is None]
-            if blank_rows and len(blank_rows) < len(records) + 1:
+            if blank_rows:
                 letter = column_letter(positions[column.name])
                 cells = f"{letter}{blank_rows[0]}" + (f":{letter}{blank_rows[-1]}" if len(blank_rows) > 1 else "")
                 self.add(spec.name, cells, WARNING,
