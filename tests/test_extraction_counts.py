@@ -64,7 +64,10 @@ def test_unique_adults_with_sle(extraction):
     Taubmann 2024 ⊂ Hagen 2024 is mixed-disease and counted there, not here):
     Feng 2025 15, GC012F ACR 2025 10 (supersedes EULAR), KYSA-1 2, YTB323 Morand 2025 21 (supersedes LSM 2024
     and EULAR 2025), relma-cel Shu 2025 8 (contains EULAR 2024), Wang 2024 ARD 13 (contains the iCell press),
-    Wang 2025 J Autoimmun 8, Wang 2025 Med 3, YTS109 5, Zhao 2025 6: 15+10+2+21+8+13+8+3+5+6 = 91."""
+    Wang 2025 J Autoimmun 8, Wang 2025 Med 3, YTS109 5, Zhao 2025 6: 15+10+2+21+8+13+8+3+5+6 = 91. Each n is the
+    dossier's n_treated_sle (adult_sle_studies.csv). Left unlinked because the dossier calls it only "possible":
+    Wang 2025 J Autoimmun and Shu 2025 (same relma-cel product, both n = 8); if the review team links them, this
+    number becomes 83."""
     counts = unique_patient_counts(extraction, DEFAULT)
     assert _by(counts, "age_group", "disease")[("adults", "systemic lupus erythematosus")] == 91
 
