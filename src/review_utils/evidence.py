@@ -12,6 +12,7 @@ adult -> adults, mixed -> "mixed", kept out of age-group comparisons).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -284,27 +285,41 @@ BINARY_EVENT_OUTCOMES = {
 }
 
 
-def patient_outcome(events: pd.DataFrame, outcome: str) -> float:
-    """1 (had the outcome), 0 (assessed, did not), NaN (not assessable) for one patient's events."""
+def patient_outcome(events: list[tuple[str, str | None, float]], outcome: str) -> float:
+    """1 (had the outcome), 0 (assessed, did not), NaN (not assessable) for one patient's events,
+    given as (event, occurred, grade_astct) tuples: occurred 'yes', 'no' or None; grade a number or NaN."""
     event, min_grade = BINARY_EVENT_OUTCOMES[outcome]
-    rows = events[events["event"] == event]
-    if rows.empty:
+    rows = [(occurred, grade) for name, occurred, grade in events if name == event]
+    if not rows:
         return np.nan
-    occurred = rows["occurred"]
     if min_grade is None:
-        if (occurred == "yes").any():
+        if any(occurred == "yes" for occurred, _ in rows):
             return 1.0
-        return 0.0 if (occurred == "no").any() else np.nan
-    grades = rows["grade_astct"]
-    if (grades >= min_grade).any():
+        return 0.0 if any(occurred == "no" for occurred, _ in rows) else np.nan
+    if any(grade >= min_grade for _, grade in rows):  # NaN compares False
         return 1.0
-    if (occurred == "yes").any() and rows.loc[occurred == "yes", "grade_astct"].isna().any():
+    if any(occurred == "yes" and math.isnan(grade) for occurred, grade in rows):
         return np.nan  # occurred, grade unknown: cannot tell whether it was severe
-    return 0.0 if ((occurred == "no") | (grades < min_grade)).any() else np.nan
+    return 0.0 if any(occurred == "no" or grade < min_grade for occurred, grade in rows) else np.nan
+
+
+def _events_by_patient(extraction: Extraction) -> dict[tuple[str, str], list[tuple[str, str | None, float]]]:
+    """(report_id, patient_label) -> that patient's (event, occurred, grade_astct) tuples, built once per extraction."""
+    cache = extraction.__dict__.setdefault("_split_cache", {})
+    if "events_by_patient" not in cache:
+        events = extraction.events
+        occurred = [value if isinstance(value, str) else None for value in events["occurred"].astype(object)]
+        grades = pd.to_numeric(events["grade_astct"], errors="coerce").astype(float).tolist()
+        table: dict[tuple[str, str], list] = {}
+        for rid, label, name, occ, grade in zip(events["report_id"], events["patient_label"], events["event"],
+                                                occurred, grades):
+            table.setdefault((rid, label), []).append((name, occ, grade))
+        cache["events_by_patient"] = table
+    return cache["events_by_patient"]
 
 
 def _report_counts(extraction: Extraction, params: EvidenceParameters, outcome: str, rid: str,
-                   patients: dict[str, pd.DataFrame]) -> list[tuple[str, int, int, str]]:
+                   patients: dict[str, list[tuple[str, str]]]) -> list[tuple[str, int, int, str]]:
     """(age_group, events, total, basis) of one report for one outcome: its aggregate counts (at last follow-up,
     else the latest time point), else counts derived from its individually described patients."""
     agg = _by_report(extraction, "aggregates", "outcome_or_measure").get((rid, outcome))
@@ -318,15 +333,19 @@ def _report_counts(extraction: Extraction, params: EvidenceParameters, outcome: 
             return [(POPULATION_GROUP.get(population, MIXED), int(g["events"].sum()), int(g["total"].sum()), "aggregate")
                     for population, g in chosen.groupby("population", sort=True)]
     own = patients.get(rid)
-    if own is None or own.empty or outcome not in BINARY_EVENT_OUTCOMES:
+    if not own or outcome not in BINARY_EVENT_OUTCOMES:
         return []
-    events = _by_report(extraction, "events").get(rid, extraction.events.iloc[0:0])
-    by_label = {label: g for label, g in events.groupby("patient_label", sort=False)}
-    empty = events.iloc[0:0]
-    values = [(p["age_group"], patient_outcome(by_label.get(p["patient_label"], empty), outcome))
-              for _, p in own.iterrows()]
-    frame = pd.DataFrame(values, columns=["age_group", "value"]).dropna()
-    return [(group, int(g["value"].sum()), int(len(g)), "individual") for group, g in frame.groupby("age_group", sort=True)]
+    events = _events_by_patient(extraction)
+    tally: dict[str, list[int]] = {}
+    for label, group in own:
+        if not isinstance(group, str):
+            continue  # no age group: not counted (as pandas' groupby dropped it)
+        value = patient_outcome(events.get((rid, label), []), outcome)
+        if not math.isnan(value):
+            counts = tally.setdefault(group, [0, 0])
+            counts[0] += int(value)
+            counts[1] += 1
+    return [(group, events_, total, "individual") for group, (events_, total) in sorted(tally.items())]
 
 
 def _by_report(extraction: Extraction, table: str, *also: str) -> dict:
@@ -355,7 +374,10 @@ def _pooling_set(extraction: Extraction, params: EvidenceParameters, outcome: st
     Columns: cohort, report_id (where the count comes from), age_group, events, total, basis, year, publication_date.
     """
     reports = eligible_reports(extraction, params).set_index("report_id")
-    patients = {rid: g for rid, g in patient_table(extraction, params).groupby("report_id", sort=False)}
+    table = patient_table(extraction, params)
+    patients: dict[str, list[tuple[str, str]]] = {}
+    for rid, label, group in zip(table["report_id"], table["patient_label"], table["age_group"]):
+        patients.setdefault(rid, []).append((label, group))
     rows = []
     for root, family in _families(extraction, params).items():
         best: dict[str, tuple] = {}
