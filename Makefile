@@ -78,9 +78,16 @@ $(BUILD)/01_screening.default.stamp: notebooks/01_screening.ipynb params/default
 $(REPORT_NOTEBOOKS:%=$(BUILD)/%.default.stamp): $(BUILD)/%.default.stamp: notebooks/%.ipynb params/default.yaml $(REPORTS) $(LIBRARY) | $(BUILD)/check.stamp
 	$(PY) -m review_utils.notebook_run $* --params default
 	@touch $@
-# Sensitivity runs come after the main run, which rewrites notebooks/03_outcomes.ipynb (their input).
-$(BUILD)/03_outcomes.%.stamp: $(BUILD)/03_outcomes.default.stamp params/%.yaml $(REPORTS) $(LIBRARY) | $(BUILD)/check.stamp
+# Sensitivity runs execute the outcome notebook's code, which the main run does not change (it rewrites the
+# outputs, atomically), so they run side by side with it. They depend on the code, kept in .build/*.code:
+# rewritten only when the cells' sources change (make then sees its date unchanged after a main run).
+$(BUILD)/03_outcomes.%.stamp: $(BUILD)/03_outcomes.code params/default.yaml params/%.yaml $(REPORTS) $(LIBRARY) | $(BUILD)/check.stamp
 	$(PY) -m review_utils.notebook_run 03_outcomes --params $*
+	@touch $@
+$(BUILD)/03_outcomes.code: $(BUILD)/03_outcomes.code.stamp ;
+$(BUILD)/03_outcomes.code.stamp: notebooks/03_outcomes.ipynb $(STAMP)
+	@mkdir -p $(BUILD)
+	@$(PY) -m review_utils.notebook_code $< $(BUILD)/03_outcomes.code
 	@touch $@
 
 report: report/index.html ## a static HTML page of the executed notebooks without code, with the figures and a methods section

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,9 @@ from openpyxl.utils import get_column_letter
 
 from .io.atomic import write_bytes_atomic
 from .io.xlsx_writer import save_workbook
-from .pooling.result import PoolResult
+
+if TYPE_CHECKING:  # the pooling library (and scipy) is loaded only by the notebooks that pool
+    from .pooling.result import PoolResult
 
 __all__ = [
     "FORMULA_PREFIXES",

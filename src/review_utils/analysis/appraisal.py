@@ -5,7 +5,7 @@ import pandas as pd
 
 from ..figures.appraisal import appraisal_plot
 from .context import Run
-from .outcomes import report_labels
+from .labels import report_labels
 
 
 def judgements(run: Run) -> pd.DataFrame:

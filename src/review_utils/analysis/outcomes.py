@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..evidence import ADULTS, CHILDREN, EvidenceParameters, pooling_set
 from ..extraction import Extraction
+from .labels import report_labels
 from ..pooling import compare_methods, fisher_exact_counts, moderator_test, results_frame, risk_difference, study_ci
 
 GROUPS = (CHILDREN, ADULTS)
@@ -92,19 +93,6 @@ def analyse_outcomes(extraction: Extraction, params: EvidenceParameters, outcome
 
 def _slug(outcome: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in outcome.lower()).strip("_").replace("__", "_")
-
-
-def report_labels(run) -> dict[str, str]:
-    """report_id -> 'First author year' for plots; 'Wang 2024a', 'Wang 2024b' when two reports share it
-    (letters in report_id order); the report id itself when the first author is not reported."""
-    reports = run.extraction.reports.sort_values("report_id")
-    base = {r.report_id: (r.report_id if str(r.first_author).startswith("NR") else f"{r.first_author} {int(r.year)}")
-            for r in reports.itertuples()}
-    labels = {}
-    for rid, label in base.items():
-        same = [other for other, text in base.items() if text == label]
-        labels[rid] = label if len(same) == 1 else f"{label}{'abcdefghijklmnopqrstuvwxyz'[same.index(rid)]}"
-    return labels
 
 
 def forest_plots(run, analysis: OutcomeAnalysis) -> pd.DataFrame:

@@ -13,6 +13,18 @@ from ..paths import RunPaths
 DISPLAY_DPI = 110  # the inline copy in the notebook; the files are 300 dpi
 
 
+def _inline_display():
+    """A function showing PNG bytes in the running notebook, or None outside IPython."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return None
+    if get_ipython() is None:
+        return None
+    return lambda png: display(Image(data=png))
+
+
 class Publisher:
     def __init__(self, paths: RunPaths, formats: tuple[str, ...], notebook: str):
         self.paths, self.formats, self.notebook = paths, formats, notebook
@@ -20,18 +32,21 @@ class Publisher:
 
     def figure(self, fig, name: str, kind: str, data, label: str = "") -> Caption:
         """Save `fig` as figures/<name>.<fmt>, record its caption, and show it in the notebook."""
-        from ..figures.style import figure_bytes, save_figure
+        from ..figures.style import figure_bytes, png_with_preview, save_figure
+        from ..io.atomic import write_bytes_atomic
 
-        save_figure(fig, self.paths.figures / name, formats=self.formats)
+        shown = _inline_display()
+        stem = self.paths.figures / name
+        preview = None
+        if "png" in self.formats and shown is not None:
+            png, preview = png_with_preview(fig, preview_dpi=DISPLAY_DPI)  # one drawing for the file and the notebook
+            write_bytes_atomic(stem.parent / f"{stem.name}.png", png)
+            save_figure(fig, stem, formats=[fmt for fmt in self.formats if fmt != "png"])
+        else:
+            save_figure(fig, stem, formats=self.formats)
         caption = self._caption(name, kind, data, label)
-        try:
-            from IPython import get_ipython
-            from IPython.display import Image, display
-
-            if get_ipython() is not None:
-                display(Image(data=figure_bytes(fig, "png", dpi=DISPLAY_DPI)))
-        except ImportError:
-            pass
+        if shown is not None:
+            shown(preview if preview is not None else figure_bytes(fig, "png", dpi=DISPLAY_DPI))
         return caption
 
     def table(self, frame: pd.DataFrame, name: str, kind: str | None = None, label: str = "") -> pd.DataFrame:

@@ -10,7 +10,8 @@ import pandas as pd
 from ..evidence import pooling_set
 from ..pooling import cumulative, leave_one_out
 from .context import Run
-from .outcomes import GROUPS, OutcomeAnalysis, report_labels
+from .labels import report_labels
+from .outcomes import GROUPS, OutcomeAnalysis
 
 
 def method_comparison(run: Run, analysis: OutcomeAnalysis) -> pd.DataFrame:

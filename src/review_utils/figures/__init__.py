@@ -6,43 +6,28 @@ table of a forest plot, the PRISMA counts, the lanes of a swimmer plot, ...). Sa
 caption with :func:`caption_for`.
 """
 
-from .appraisal import appraisal_plot
-from .captions import Caption, caption_for, write_captions
-from .evidence_map import evidence_map
-from .forest import forest_plot, forest_table
-from .prisma import prisma_counts, prisma_diagram
-from .style import (
-    AGE_GROUP_COLOURS,
-    DOUBLE_COLUMN_MM,
-    SINGLE_COLUMN_MM,
-    figure_bytes,
-    new_figure,
-    save_figure,
-    style_context,
-)
-from .swimmer import swimmer_plot
-from .toxicity import grade_distribution, toxicity_plot
-from .trajectories import trajectory_plot
+import importlib
 
-__all__ = [
-    "AGE_GROUP_COLOURS",
-    "Caption",
-    "DOUBLE_COLUMN_MM",
-    "SINGLE_COLUMN_MM",
-    "appraisal_plot",
-    "caption_for",
-    "evidence_map",
-    "figure_bytes",
-    "forest_plot",
-    "forest_table",
-    "grade_distribution",
-    "new_figure",
-    "prisma_counts",
-    "prisma_diagram",
-    "save_figure",
-    "style_context",
-    "swimmer_plot",
-    "toxicity_plot",
-    "trajectory_plot",
-    "write_captions",
-]
+# name -> module: each figure module (and what it imports) is loaded on first use, so a notebook that draws
+# a PRISMA diagram does not pay for the forest plot's statistics.
+_WHERE = {
+    "appraisal_plot": "appraisal",
+    "Caption": "captions", "caption_for": "captions", "write_captions": "captions",
+    "evidence_map": "evidence_map",
+    "forest_plot": "forest", "forest_table": "forest",
+    "prisma_counts": "prisma", "prisma_diagram": "prisma",
+    "AGE_GROUP_COLOURS": "style", "DOUBLE_COLUMN_MM": "style", "SINGLE_COLUMN_MM": "style", "figure_bytes": "style",
+    "new_figure": "style", "save_figure": "style", "style_context": "style",
+    "swimmer_plot": "swimmer",
+    "grade_distribution": "toxicity", "toxicity_plot": "toxicity",
+    "trajectory_plot": "trajectories",
+}
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+
+
+__all__ = sorted(_WHERE)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,9 +33,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 from matplotlib.transforms import blended_transform_factory
 
-from ..pooling.exact import clopper_pearson
-from ..pooling.result import PoolResult
 from .style import AGE_GROUP_COLOURS, AGE_GROUP_LABELS, new_figure, style_context
+
+if TYPE_CHECKING:
+    from ..pooling.result import PoolResult
 
 __all__ = ["forest_plot", "forest_table", "format_percent", "format_interval", "TABLE_COLUMNS"]
 
@@ -96,6 +98,7 @@ def forest_table(reports: pd.DataFrame, pooled: Mapping[str, PoolResult | None],
     with no report of the outcome: its heading and "No report gives this outcome", so the absence shows).
     Reports are sorted by year, then label, within each age group (children first).
     """
+    from ..pooling.exact import clopper_pearson
     reports = _check_reports(reports)
     rows: list[dict] = []
     for group in (*GROUPS, "overall"):

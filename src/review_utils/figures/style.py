@@ -37,6 +37,7 @@ __all__ = [
     "disease_colour",
     "figure_bytes",
     "mm_to_inches",
+    "png_with_preview",
     "new_figure",
     "save_figure",
     "style_context",
@@ -185,6 +186,36 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = DPI) -> bytes:
     with style_context():
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=METADATA[fmt])
     return buffer.getvalue()
+
+
+def _encode_png(rgba, dpi: float) -> bytes:
+    """PNG bytes of an RGBA array, encoded exactly as matplotlib's own PNG writer does (same metadata, same dpi)."""
+    import matplotlib.image
+
+    buffer = io.BytesIO()
+    matplotlib.image.imsave(buffer, rgba, format="png", origin="upper", dpi=dpi, metadata=METADATA["png"])
+    return buffer.getvalue()
+
+
+def png_with_preview(fig: Figure, dpi: int = DPI, preview_dpi: int = 110) -> tuple[bytes, bytes]:
+    """The PNG file of `fig` at `dpi` (the same bytes as :func:`figure_bytes`) and a smaller preview for a
+    notebook, from one drawing: the preview is the drawn image scaled down (box filter: each preview pixel
+    is the mean of the pixels it covers), not a second drawing."""
+    import numpy as np
+    from PIL import Image
+
+    width_px, height_px = (int(size * dpi) for size in fig.get_size_inches())  # as matplotlib's Agg renderer
+    buffer = io.BytesIO()
+    with style_context():
+        fig.savefig(buffer, format="rgba", dpi=dpi)
+    raw = buffer.getvalue()
+    if len(raw) != width_px * height_px * 4:
+        raise RuntimeError(f"the drawn image has {len(raw)} bytes, not {width_px} x {height_px} x 4")
+    rgba = np.frombuffer(raw, dtype=np.uint8).reshape(height_px, width_px, 4)
+    scale = preview_dpi / dpi
+    small = Image.fromarray(rgba, "RGBA").resize(
+        (max(1, round(width_px * scale)), max(1, round(height_px * scale))), Image.Resampling.BOX)
+    return _encode_png(rgba, dpi), _encode_png(np.asarray(small), preview_dpi)
 
 
 def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "pdf", "svg"), dpi: int = DPI) -> list[Path]:
