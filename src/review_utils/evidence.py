@@ -164,6 +164,7 @@ def patient_table(extraction: Extraction, params: EvidenceParameters) -> pd.Data
     return patients.reset_index(drop=True)
 
 
+@_memoised
 def individual_patients(extraction: Extraction, params: EvidenceParameters) -> pd.DataFrame:
     """The IPD set: one row per unique person, each field from the report with the longest follow-up."""
     patients = patient_table(extraction, params)
@@ -171,13 +172,18 @@ def individual_patients(extraction: Extraction, params: EvidenceParameters) -> p
         return patients
     ordered = patients.assign(_fu=patients["follow_up_months"].fillna(-1)).sort_values(
         ["person_id", "_fu", "report_id"], ascending=[True, False, True])
+
+    def missing(value) -> bool:
+        return pd.isna(value) or value in ("NR", None, "")
+
     rows = []
     for person, group in ordered.groupby("person_id", sort=True):
         best = group.iloc[0].copy()
-        for column in patients.columns:  # fill fields missing in the best report from the others
-            if pd.isna(best[column]) or best[column] in ("NR", None, ""):
-                for _, other in group.iloc[1:].iterrows():
-                    if not (pd.isna(other[column]) or other[column] in ("NR", None, "")):
+        others = [other for _, other in group.iloc[1:].iterrows()]
+        for column in patients.columns if others else ():  # fill fields missing in the best report from the others
+            if missing(best[column]):
+                for other in others:
+                    if not missing(other[column]):
                         best[column] = other[column]
                         break
         best["reports"] = "; ".join(sorted(group["report_id"]))

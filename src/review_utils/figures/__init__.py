@@ -13,7 +13,6 @@ import importlib
 _WHERE = {
     "appraisal_plot": "appraisal",
     "Caption": "captions", "caption_for": "captions", "write_captions": "captions",
-    "evidence_map": "evidence_map",
     "forest_plot": "forest", "forest_table": "forest",
     "prisma_counts": "prisma", "prisma_diagram": "prisma",
     "AGE_GROUP_COLOURS": "style", "DOUBLE_COLUMN_MM": "style", "SINGLE_COLUMN_MM": "style", "figure_bytes": "style",
@@ -24,10 +23,15 @@ _WHERE = {
 }
 
 
+# The one function named like its module is imported now: importing the submodule (as the notebooks do) would
+# otherwise leave the package attribute `evidence_map` pointing at the module, not the function.
+from .evidence_map import evidence_map  # noqa: E402
+
+
 def __getattr__(name: str):
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
 
 
-__all__ = sorted(_WHERE)
+__all__ = sorted([*_WHERE, "evidence_map"])
