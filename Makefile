@@ -19,6 +19,8 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Notebooks: main runs (parameters: params/default.yaml) and sensitivity runs (params/<name>.yaml, through
 # the outcome notebook only). A stamp in .build/ records a successful run; make reruns a notebook only
 # when its inputs changed: the notebook, the parameters, the library, or the workbooks it reads.
+# A run whose inputs changed is queued (its stamp removed until it succeeds); one runner then executes the
+# queue on as many kernels as `make -jN` allows, each kernel reused run after run (notebook_run.py says how).
 BUILD      := .build
 REPORT_NOTEBOOKS := 02_characteristics 03_outcomes 04_sensitivity 05_appraisal
 NOTEBOOKS  := 01_screening $(REPORT_NOTEBOOKS)
@@ -26,8 +28,9 @@ SENSITIVITY := $(basename $(notdir $(filter-out params/default.yaml,$(wildcard p
 LIBRARY    := $(shell find src/review_utils -name '*.py' -o -name '*.yaml' -o -name '*.mplstyle' | sort)
 REPORTS    := $(sort $(wildcard $(EXTRACTION)/reports/*.xlsx))
 SCREENING  := $(wildcard $(EXTRACTION)/screening.xlsx)
-MAIN_STAMPS := $(NOTEBOOKS:%=$(BUILD)/%.default.stamp)
 SENS_STAMPS := $(SENSITIVITY:%=$(BUILD)/03_outcomes.%.stamp)
+QUEUE      := $(BUILD)/queue
+QUEUE_RUN   = @rm -f $@ && echo $(notdir $(basename $@)) >> $(QUEUE)
 
 .DEFAULT_GOAL := all
 .PHONY: all setup check template test unit nbval lab clean help summary outputs report bench lock docs reconcile git-diff
@@ -62,28 +65,31 @@ template: $(STAMP) ## write the blank templates extraction/template.xlsx and ext
 docs: $(STAMP) ## regenerate docs/codebook.md from the codebook
 	$(CLI) codebook --format markdown -o docs/codebook.md
 
-outputs: $(MAIN_STAMPS) $(SENS_STAMPS) figures/captions.md report/index.html ## run the notebooks that need it (papermill), publish figures/, tables/, captions and the HTML report
+outputs: $(BUILD)/runs.stamp figures/captions.md report/index.html ## run the notebooks that need it (papermill), publish figures/, tables/, captions and the HTML report
 
-figures/captions.md: $(MAIN_STAMPS) $(SENS_STAMPS)
+figures/captions.md: $(BUILD)/runs.stamp
 	$(PY) -m review_utils.captions_index figures
 
-report/index.html: $(MAIN_STAMPS) src/review_utils/report.py params/default.yaml
+report/index.html: $(BUILD)/runs.stamp src/review_utils/report.py params/default.yaml
 	$(PY) -m review_utils.report -o $@
+
+# The queued runs, the longest first (03 and 04 are listed first for a first build, when no duration is known).
+$(BUILD)/runs.stamp: $(BUILD)/03_outcomes.default.stamp $(BUILD)/04_sensitivity.default.stamp $(SENS_STAMPS) \
+		$(BUILD)/02_characteristics.default.stamp $(BUILD)/01_screening.default.stamp $(BUILD)/05_appraisal.default.stamp
+	$(PY) -m review_utils.notebook_run --queue $(QUEUE) --stamps $(BUILD)
+	@touch $@
 
 # The validation runs first (order-only: a workbook change reruns only the notebooks that read it).
 # 01 reads the screening log (and counts studies from the reports); 02-05 read the report workbooks.
 $(BUILD)/01_screening.default.stamp: notebooks/01_screening.ipynb params/default.yaml $(SCREENING) $(REPORTS) $(LIBRARY) | $(BUILD)/check.stamp
-	$(PY) -m review_utils.notebook_run 01_screening --params default
-	@touch $@
+	$(QUEUE_RUN)
 $(REPORT_NOTEBOOKS:%=$(BUILD)/%.default.stamp): $(BUILD)/%.default.stamp: notebooks/%.ipynb params/default.yaml $(REPORTS) $(LIBRARY) | $(BUILD)/check.stamp
-	$(PY) -m review_utils.notebook_run $* --params default
-	@touch $@
+	$(QUEUE_RUN)
 # Sensitivity runs execute the outcome notebook's code, which the main run does not change (it rewrites the
 # outputs, atomically), so they run side by side with it. They depend on the code, kept in .build/*.code:
 # rewritten only when the cells' sources change (make then sees its date unchanged after a main run).
 $(BUILD)/03_outcomes.%.stamp: $(BUILD)/03_outcomes.code params/default.yaml params/%.yaml $(REPORTS) $(LIBRARY) | $(BUILD)/check.stamp
-	$(PY) -m review_utils.notebook_run 03_outcomes --params $*
-	@touch $@
+	$(QUEUE_RUN)
 $(BUILD)/03_outcomes.code: $(BUILD)/03_outcomes.code.stamp ;
 $(BUILD)/03_outcomes.code.stamp: notebooks/03_outcomes.ipynb $(STAMP)
 	@mkdir -p $(BUILD)

@@ -23,8 +23,15 @@ def _files(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _start(output_root: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "review_utils.notebook_run", "03_outcomes", "--output-root",
+def _start(output_root: Path, queued: bool) -> subprocess.Popen:
+    """One run on a kernel of its own, or (as `make` runs them) a queue of runs on kernel threads (-j2)."""
+    if queued:
+        queue = output_root.parent / "queue"
+        queue.write_text("03_outcomes.default\n")
+        how = ["--queue", str(queue), "--jobs", "2"]
+    else:
+        how = ["03_outcomes"]
+    return subprocess.Popen([sys.executable, "-m", "review_utils.notebook_run", *how, "--output-root",
                              str(output_root)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
 
@@ -41,9 +48,12 @@ def _wait_until_figures_are_being_drawn(process: subprocess.Popen, limit: float 
     pytest.fail("no figure was staged within the time limit")
 
 
+@pytest.mark.parametrize("queued", [False, True], ids=["one run", "queued runs"])
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_an_interrupted_notebook_run_publishes_nothing_and_the_rerun_is_complete(tmp_path, how):
-    process = _start(tmp_path)
+def test_an_interrupted_notebook_run_publishes_nothing_and_the_rerun_is_complete(tmp_path, how, queued):
+    tmp_path = tmp_path / "outputs"
+    tmp_path.mkdir()
+    process = _start(tmp_path, queued)
     _wait_until_figures_are_being_drawn(process)
     os.killpg(process.pid, how)  # the runner and its kernel
     process.wait(timeout=60)

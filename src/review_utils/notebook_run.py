@@ -1,6 +1,7 @@
-"""Run one notebook with papermill, reproducibly, and publish its outputs only if it succeeds.
+"""Run notebooks with papermill, reproducibly, and publish each run's outputs only if it succeeds.
 
-    python -m review_utils.notebook_run 03_outcomes [--params age_at_onset]
+    python -m review_utils.notebook_run 03_outcomes [--params age_at_onset]      one run
+    python -m review_utils.notebook_run --queue .build/queue --stamps .build     the runs `make` queued
 
 - parameters come from params/<name>.yaml (their one home); papermill injects them;
 - the kernel writes figures and tables into a staging folder (REVIEW_OUTPUT_ROOT); they are moved
@@ -9,17 +10,31 @@
 - the executed notebook is stripped of volatile metadata (timestamps, durations, random cell ids,
   the Python patch version) and written atomically: the main run in place (notebooks/NAME.ipynb), a
   sensitivity run to notebooks/sensitivity/<run>/NAME.ipynb.
+
+Queued runs (`make`): starting a kernel and importing pandas, matplotlib and scipy costs about two seconds,
+more than most notebooks' own work, so the runs share kernels: as many kernels as `make -jN` allows
+(one without -j), each executing one run after another, the longest runs first (durations of the last
+build, in .build/durations.json). Before each run the kernel is reset: its namespace and history are cleared
+(`%reset`), the execution count starts at 1 again, warnings shown before are shown again, and the run's
+output folder is set. The library keeps no state between runs except pure caches, and `make test` proves the
+result is the same as a fresh kernel's: nbval executes every committed notebook in a kernel of its own and
+compares the outputs, then the figures and tables, byte for byte.
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
+import queue
 import re
 import shutil
+import signal
 import sys
 import threading
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from .io.atomic import write_text_atomic
@@ -28,7 +43,9 @@ from .paths import OUTPUT_ROOT_VARIABLE
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 STAGING = PROJECT_ROOT / ".build" / "staging"
+DURATIONS = PROJECT_ROOT / ".build" / "durations.json"
 VOLATILE_CELL_METADATA = ("papermill", "execution", "collapsed", "scrolled")
+ENGINE = "review_utils"
 
 
 def normalise(notebook) -> None:
@@ -94,52 +111,276 @@ def _quiet_kernel_shutdown():
         thread.join(timeout=5)
 
 
-def run(name: str, params_name: str = "default", output_root: Path = PROJECT_ROOT, source_dir: Path = NOTEBOOKS) -> int:
-    """Execute notebooks/NAME.ipynb; publish outputs under `output_root` (the project, or a folder for tests)."""
+# ------------------------------------------------------------------------------------------- kernel reuse
+
+def _prelude(output_root: Path) -> str:
+    """What the kernel runs (silently, outside the notebook) before a run: a fresh namespace and history,
+    execution count 1, warnings shown once before shown again, and this run's output folder."""
+    return (
+        "import os as _os, sys as _sys, warnings as _warnings\n"
+        f"_os.environ[{OUTPUT_ROOT_VARIABLE!r}] = {str(output_root)!r}\n"
+        "_filters = list(_warnings.filters)\n"
+        "_warnings.resetwarnings()\n"  # forgets which warnings were shown ...
+        "_warnings.filters[:] = _filters\n"  # ... and keeps the kernel's filters
+        "_warnings.onceregistry.clear()\n"
+        "get_ipython().reset(new_session=True)\n"  # namespace, In/Out, execution count 1
+    )
+
+
+def _register_engine() -> None:
+    """A papermill engine that executes on a given kernel (kept alive between runs), after a prelude."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from traitlets import Unicode
+
+    class PreludeClient(PapermillNotebookClient):
+        prelude = Unicode("").tag(config=True)
+
+        def papermill_execute_cells(self):
+            reply = self.wait_for_reply(self.kc.execute(self.prelude, silent=True, store_history=False))
+            if reply is None or reply["content"].get("status") != "ok":
+                raise RuntimeError("the kernel could not be reset before the run")
+            super().papermill_execute_cells()
+
+    class KernelReusingEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, km=None, prelude="", kernel_cwd=None,
+                                     **kwargs):
+            client = PreludeClient(nb_man, km=km, prelude=prelude, timeout=execution_timeout,
+                                   startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                                   log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            try:
+                return client.execute(cwd=kernel_cwd)  # where the kernel starts (the first run of a session)
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(ENGINE, KernelReusingEngine)
+
+
+class KernelSession:
+    """One Jupyter kernel, started by the first run and reused by the next; use it from one thread only."""
+
+    def __init__(self) -> None:
+        self.km = None
+
+    def execute(self, source: Path, executed: Path, params: dict, output_root: Path, cwd: Path) -> None:
+        import papermill
+        from jupyter_client.manager import AsyncKernelManager
+
+        if self.km is None:
+            self.km = AsyncKernelManager(kernel_name="python3")
+        papermill.execute_notebook(
+            str(source), str(executed), parameters=params, kernel_name="python3", engine_name=ENGINE,
+            progress_bar=False, request_save_on_cell_execute=False, log_output=False,
+            km=self.km, prelude=_prelude(output_root), kernel_cwd=str(cwd))
+
+    def interrupt(self) -> None:
+        """Send SIGINT to the kernel process (from any thread): the running cell fails."""
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
+
+    def close(self) -> None:
+        if self.km is not None and self.km.has_kernel:
+            from jupyter_core.utils import run_sync
+
+            try:
+                run_sync(self.km.shutdown_kernel)(now=False)
+            except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
+                pass
+        self.km = None
+
+
+# ------------------------------------------------------------------------------------------------- runs
+
+@dataclass(frozen=True)
+class Run:
+    notebook: str
+    params: str = "default"
+
+    @property
+    def key(self) -> str:
+        """notebook.params, as in make's stamp files (.build/03_outcomes.age_at_onset.stamp)."""
+        return f"{self.notebook}.{self.params}"
+
+    @classmethod
+    def parse(cls, key: str) -> "Run":
+        notebook, _, params = key.strip().partition(".")
+        return cls(notebook, params or "default")
+
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+
+
+def execute_run(session: KernelSession, run: Run, output_root: Path = PROJECT_ROOT, source_dir: Path = NOTEBOOKS,
+                aborted: threading.Event | None = None) -> int:
+    """Execute one run on `session`'s kernel; publish its outputs and notebook only if every cell succeeded."""
     import nbformat
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    source = source_dir / f"{name}.ipynb"
+    source = source_dir / f"{run.notebook}.ipynb"
     if not source.exists():
         print(f"notebook {source} does not exist", file=sys.stderr)
         return 2
-    params = load_parameters(params_name)
-    params["run_name"] = params_name
-    staging = STAGING / f"{name}--{params_name}--{hashlib.sha1(str(output_root).encode()).hexdigest()[:8]}"
+    params = load_parameters(run.params)
+    params["run_name"] = run.params
+    staging = STAGING / f"{run.notebook}--{run.params}--{hashlib.sha1(str(output_root).encode()).hexdigest()[:8]}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    target = output_notebook(name, params_name, output_root)
     executed = staging / "executed.ipynb"
-    os.environ[OUTPUT_ROOT_VARIABLE] = str(staging / "outputs")
     try:
-        with _quiet_kernel_shutdown():
-            papermill.execute_notebook(
-                str(source), str(executed), parameters=params, kernel_name="python3", cwd=str(source_dir),
-                progress_bar=False, request_save_on_cell_execute=False, log_output=False)
+        session.execute(source, executed, params, staging / "outputs", source_dir)
     except PapermillExecutionError as error:
-        shown = source.relative_to(PROJECT_ROOT) if source.is_relative_to(PROJECT_ROOT) else source
-        print(f"FAILED: notebook {shown} (parameters: {params_name}), cell {error.cell_index + 1} "
+        print(f"FAILED: notebook {_shown(source)} (parameters: {run.params}), cell {error.cell_index + 1} "
               f"(In [{error.exec_count}]): {error.ename}: {error.evalue}", file=sys.stderr)
         print("The previous figures, tables and notebook were left in place.", file=sys.stderr)
         shutil.rmtree(staging, ignore_errors=True)
         return 1
+    if aborted is not None and aborted.is_set():
+        shutil.rmtree(staging, ignore_errors=True)
+        return 130
     notebook = nbformat.read(executed, as_version=4)
     normalise(notebook)
     publish(staging / "outputs", output_root)
-    write_text_atomic(target, nbformat.writes(notebook) + "\n")
+    write_text_atomic(output_notebook(run.notebook, run.params, output_root), nbformat.writes(notebook) + "\n")
     shutil.rmtree(staging, ignore_errors=True)
     return 0
 
 
+def run(name: str, params_name: str = "default", output_root: Path = PROJECT_ROOT, source_dir: Path = NOTEBOOKS) -> int:
+    """Execute notebooks/NAME.ipynb with params/PARAMS_NAME.yaml on a kernel of its own."""
+    return run_many([Run(name, params_name)], jobs=1, output_root=output_root, source_dir=source_dir)
+
+
+def _longest_first(runs: list[Run]) -> list[Run]:
+    """Longest runs of the last build first (so the last to finish is short); unknown ones first of all."""
+    try:
+        durations = json.loads(DURATIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        durations = {}
+    return sorted(runs, key=lambda r: -durations.get(r.key, float("inf")))
+
+
+def _record_durations(seconds: dict[str, float]) -> None:
+    try:
+        known = json.loads(DURATIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    known.update({key: round(value, 2) for key, value in seconds.items()})
+    DURATIONS.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(DURATIONS, json.dumps(known, indent=1, sort_keys=True) + "\n")
+
+
+def run_many(runs: list[Run], jobs: int = 1, output_root: Path = PROJECT_ROOT, source_dir: Path = NOTEBOOKS,
+             stamps: Path | None = None) -> int:
+    """Execute `runs` on `jobs` kernels, each reused run after run; touch stamps/<run>.stamp after each success.
+
+    After a failure no further run starts (those under way finish); the exit status is that of the first
+    failure (1 a cell failed, 2 a notebook is missing, 130 interrupted), 0 when all succeeded.
+    """
+    _register_engine()
+    pending: queue.Queue[Run] = queue.Queue()
+    for item in _longest_first(list(dict.fromkeys(runs))):
+        pending.put(item)
+    aborted, stop = threading.Event(), threading.Event()
+    status: list[int] = []
+    seconds: dict[str, float] = {}
+    sessions: list[KernelSession] = []
+
+    def work() -> None:
+        session = KernelSession()
+        sessions.append(session)
+        try:
+            while not stop.is_set():
+                try:
+                    item = pending.get_nowait()
+                except queue.Empty:
+                    return
+                started = time.monotonic()
+                try:
+                    code = execute_run(session, item, output_root, source_dir, aborted)
+                except Exception as error:  # noqa: BLE001 - the kernel died or could not start: say so, stop
+                    print(f"FAILED: notebook {item.notebook} (parameters: {item.params}): "
+                          f"{type(error).__name__}: {error}", file=sys.stderr)
+                    print("The previous figures, tables and notebook were left in place.", file=sys.stderr)
+                    code = 130 if aborted.is_set() else 1
+                if code == 0:
+                    seconds[item.key] = time.monotonic() - started
+                    print(f"ran {_shown(source_dir / (item.notebook + '.ipynb'))} with params/{item.params}.yaml "
+                          f"({seconds[item.key]:.1f} s)", flush=True)
+                    if stamps is not None:
+                        (stamps / f"{item.key}.stamp").touch()
+                else:
+                    status.append(code)
+                    stop.set()
+        finally:
+            session.close()
+
+    with _quiet_kernel_shutdown():
+        if jobs <= 1:
+            try:
+                work()
+            except KeyboardInterrupt:
+                return 130
+        else:
+            workers = [threading.Thread(target=work, name=f"kernel-{i + 1}") for i in range(min(jobs, len(runs)))]
+            for worker in workers:
+                worker.start()
+            try:
+                for worker in workers:
+                    worker.join()
+            except KeyboardInterrupt:
+                aborted.set()
+                stop.set()
+                for session in sessions:
+                    session.interrupt()
+                for worker in workers:
+                    worker.join(timeout=60)
+                return 130
+    if seconds and output_root == PROJECT_ROOT:
+        _record_durations(seconds)
+    return status[0] if status else 0
+
+
+def jobs_from_makeflags(makeflags: str | None) -> int:
+    """The number of jobs `make` was given: -jN gives N, a bare -j the number of cores, no -j one."""
+    for word in (makeflags or "").split():
+        match = re.fullmatch(r"-j(\d*)", word)
+        if match:
+            return int(match.group(1)) if match.group(1) else (os.cpu_count() or 1)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebook", help="notebook name in notebooks/, without .ipynb")
+    parser.add_argument("notebook", nargs="?", help="notebook name in notebooks/, without .ipynb")
     parser.add_argument("--params", default="default", help="parameter set in params/ (default: default)")
     parser.add_argument("--output-root", default=str(PROJECT_ROOT),
                         help="where figures/, tables/ and notebooks/ are written (default: the project)")
+    parser.add_argument("--queue", help="a file listing runs (notebook.params, one per line), as make writes it; "
+                                        "it is removed when the runs are done")
+    parser.add_argument("--stamps", help="folder where notebook.params.stamp is touched after each successful run")
+    parser.add_argument("--jobs", type=int, help="kernels side by side (default: make's -j, else 1)")
     args = parser.parse_args(argv)
-    return run(args.notebook, args.params, Path(args.output_root))
+    if args.queue:
+        queue_file = Path(args.queue)
+        try:
+            lines = queue_file.read_text(encoding="utf-8").split() if queue_file.exists() else []
+            runs = [Run.parse(line) for line in lines]
+            if not runs:
+                return 0
+            jobs = args.jobs or jobs_from_makeflags(os.environ.get("MAKEFLAGS"))
+            return run_many(runs, jobs, Path(args.output_root), stamps=Path(args.stamps) if args.stamps else None)
+        finally:
+            queue_file.unlink(missing_ok=True)
+    if not args.notebook:
+        parser.error("name a notebook, or give --queue")
+    return run_many([Run(args.notebook, args.params)], 1, Path(args.output_root),
+                    stamps=Path(args.stamps) if args.stamps else None)
 
 
 if __name__ == "__main__":
