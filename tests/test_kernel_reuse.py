@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from review_utils.notebook_run import Run, jobs_from_makeflags, run_many
+from review_utils.notebook_run import MAX_DEFAULT_KERNELS, Run, jobs_from_makeflags, run_many
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,11 +98,14 @@ def test_two_kernels_side_by_side_publish_every_run(notebooks, tmp_path):
     assert sorted(p.name for p in (output / "notebooks").iterdir()) == ["first.ipynb", "second.ipynb"]
 
 
+CORES = os.cpu_count() or 1
+
+
 @pytest.mark.parametrize("makeflags, jobs", [
-    ("", 1), (None, 1), (" -j2 --jobserver-auth=3,4", 2), ("s -j3 --jobserver-auth=fifo:/tmp/x", 3),
-    ("k", 1), (" -j", os.cpu_count() or 1),
+    (" -j2 --jobserver-auth=3,4", 2), ("s -j3 --jobserver-auth=fifo:/tmp/x", 3), (" -j1", 1), (" -j", CORES),
+    ("", min(CORES, MAX_DEFAULT_KERNELS)), (None, min(CORES, MAX_DEFAULT_KERNELS)), ("k", min(CORES, MAX_DEFAULT_KERNELS)),
 ])
-def test_the_runner_uses_as_many_kernels_as_make_was_given_jobs(makeflags, jobs):
+def test_the_runner_uses_as_many_kernels_as_make_was_given_jobs_else_one_per_core(makeflags, jobs):
     assert jobs_from_makeflags(makeflags) == jobs
 
 

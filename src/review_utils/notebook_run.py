@@ -13,7 +13,7 @@
 
 Queued runs (`make`): starting a kernel and importing pandas, matplotlib and scipy costs about two seconds,
 more than most notebooks' own work, so the runs share kernels: as many kernels as `make -jN` allows
-(one without -j), each executing one run after another, the longest runs first (durations of the last
+(one per core without -j, at most four), each executing one run after another, the longest runs first (durations of the last
 build, in .build/durations.json). Before each run the kernel is reset: its namespace and history are cleared
 (`%reset`), the execution count starts at 1 again, warnings shown before are shown again, and the run's
 output folder is set. The library keeps no state between runs except pure caches, and `make test` proves the
@@ -346,13 +346,18 @@ def run_many(runs: list[Run], jobs: int = 1, output_root: Path = PROJECT_ROOT, s
     return status[0] if status else 0
 
 
+MAX_DEFAULT_KERNELS = 4  # without -j: one kernel per core, at most this many (each holds a few hundred MB)
+
+
 def jobs_from_makeflags(makeflags: str | None) -> int:
-    """The number of jobs `make` was given: -jN gives N, a bare -j the number of cores, no -j one."""
+    """Kernels side by side: make's -jN gives N, a bare -j the number of cores; without -j, one per core (at
+    most MAX_DEFAULT_KERNELS), since the notebook runs are nearly all the work of `make` (-j1 gives one)."""
+    cores = os.cpu_count() or 1
     for word in (makeflags or "").split():
         match = re.fullmatch(r"-j(\d*)", word)
         if match:
-            return int(match.group(1)) if match.group(1) else (os.cpu_count() or 1)
-    return 1
+            return max(1, int(match.group(1))) if match.group(1) else cores
+    return min(cores, MAX_DEFAULT_KERNELS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -364,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queue", help="a file listing runs (notebook.params, one per line), as make writes it; "
                                         "it is removed when the runs are done")
     parser.add_argument("--stamps", help="folder where notebook.params.stamp is touched after each successful run")
-    parser.add_argument("--jobs", type=int, help="kernels side by side (default: make's -j, else 1)")
+    parser.add_argument("--jobs", type=int, help="kernels side by side (default: make's -jN; without -j one per "
+                                                 f"core, at most {MAX_DEFAULT_KERNELS})")
     args = parser.parse_args(argv)
     if args.queue:
         queue_file = Path(args.queue)
