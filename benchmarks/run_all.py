@@ -32,10 +32,12 @@ def measure(label: str, command: list[str] | str, cwd: Path = ROOT, shell: bool 
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         wrapped = ["/usr/bin/time", "-v", "-o", report.name, *(["bash", "-c", command] if shell else command)]
         start = time.perf_counter()
-        run = subprocess.run(wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        run = subprocess.run(wrapped, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         seconds = time.perf_counter() - start
         text = Path(report.name).read_text()
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    if run.returncode != 0:  # a benchmark that failed says why (its time is not a measurement)
+        print(f"{label}: exit {run.returncode}\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}", file=sys.stderr)
     return label, seconds, (int(peak.group(1)) / 1024 if peak else float("nan")), run.returncode
 
 

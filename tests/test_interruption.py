@@ -33,7 +33,13 @@ def _start(output_root: Path, queued: bool) -> subprocess.Popen:
         how = ["03_outcomes"]
     return subprocess.Popen([sys.executable, "-m", "review_utils.notebook_run", *how, "--output-root",
                              str(output_root)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_interruptible)
+
+
+def _interruptible() -> None:
+    """Ctrl-C as in a terminal: SIGINT at its default disposition, even when this test runs in a background job
+    (a non-interactive shell starts background jobs with SIGINT ignored, and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_until_figures_are_being_drawn(process: subprocess.Popen, limit: float = 60.0) -> None:

@@ -7,18 +7,37 @@ method-comparison table. Agreement with R metafor 3.8-1 is tested against stored
 
 from __future__ import annotations
 
-from numpy.typing import ArrayLike
+import importlib
+from typing import TYPE_CHECKING
 
-from .continuous import (
-    change_from_baseline,
-    mann_whitney_between,
-    summarise_change,
-    wilcoxon_within,
-)
-from .exact import check_level, clopper_pearson, crude_pool, study_ci, wilson
-from .glmm import GLMM_LABELS, GlmmFit, fit_glmm, pool_glmm
-from .inverse_variance import FT_LABEL, IV_LABELS, fit_rma, pool_freeman_tukey_legacy, pool_logit_iv
-from .result import PoolResult, results_frame
+from .labels import GLMM_LABELS, FT_LABEL, IV_LABELS, METHOD_LABELS, METHODS
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .result import PoolResult
+
+# name -> module: the numerical modules (and scipy) load on first use, so code that only needs a method's
+# label (the report, the tables) does not pay for them.
+_WHERE = {
+    "change_from_baseline": "continuous", "mann_whitney_between": "continuous", "summarise_change": "continuous",
+    "wilcoxon_within": "continuous",
+    "check_level": "exact", "clopper_pearson": "exact", "crude_pool": "exact", "study_ci": "exact", "wilson": "exact",
+    "GlmmFit": "glmm", "fit_glmm": "glmm", "pool_glmm": "glmm",
+    "fit_rma": "inverse_variance", "pool_freeman_tukey_legacy": "inverse_variance", "pool_logit_iv": "inverse_variance",
+    "PoolResult": "result", "results_frame": "result",
+    "cumulative": "sensitivity", "leave_one_out": "sensitivity", "method_comparison": "sensitivity",
+    "FisherResult": "subgroups", "ModeratorTest": "subgroups", "RiskDifference": "subgroups",
+    "SubgroupAnalysis": "subgroups", "compare_groups": "subgroups", "fisher_exact_counts": "subgroups",
+    "moderator_test": "subgroups", "risk_difference": "subgroups", "subgroup_analysis": "subgroups",
+}
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+
 
 __all__ = [
     "METHODS",
@@ -52,31 +71,13 @@ __all__ = [
     "mann_whitney_between",
 ]
 
-METHODS: tuple[str, ...] = (
-    "glmm",
-    "glmm_z",
-    "iv_reml_knha",
-    "iv_reml_z",
-    "iv_dl_z",
-    "iv_pm_z",
-    "crude",
-    "freeman_tukey_legacy",
-)
-
-METHOD_LABELS: dict[str, str] = {
-    "glmm": GLMM_LABELS["t"],
-    "glmm_z": GLMM_LABELS["z"],
-    "iv_reml_knha": IV_LABELS[("REML", "knha")],
-    "iv_reml_z": IV_LABELS[("REML", "z")],
-    "iv_dl_z": IV_LABELS[("DL", "z")],
-    "iv_pm_z": IV_LABELS[("PM", "z")],
-    "crude": "Crude pooled proportion (exact Clopper-Pearson CI)",
-    "freeman_tukey_legacy": FT_LABEL,
-}
-
 
 def pool(events: ArrayLike, totals: ArrayLike, method: str = "glmm", level: float = 0.95) -> PoolResult:
     """Pool one outcome's events/totals (one pair per independent report) with the named method."""
+    from .exact import check_level, crude_pool
+    from .glmm import pool_glmm
+    from .inverse_variance import pool_freeman_tukey_legacy, pool_logit_iv
+
     level = check_level(level)
     if method == "glmm":
         return pool_glmm(events, totals, test="t", level=level)
@@ -100,18 +101,3 @@ def pool(events: ArrayLike, totals: ArrayLike, method: str = "glmm", level: floa
 def compare_methods(events: ArrayLike, totals: ArrayLike, level: float = 0.95) -> list[PoolResult]:
     """Every method of ``METHODS``, in that order, on the same data."""
     return [pool(events, totals, method, level) for method in METHODS]
-
-
-# these modules call pool() and so are imported after it is defined
-from .sensitivity import cumulative, leave_one_out, method_comparison  # noqa: E402
-from .subgroups import (  # noqa: E402
-    FisherResult,
-    ModeratorTest,
-    RiskDifference,
-    SubgroupAnalysis,
-    compare_groups,
-    fisher_exact_counts,
-    moderator_test,
-    risk_difference,
-    subgroup_analysis,
-)

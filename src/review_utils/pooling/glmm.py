@@ -45,15 +45,12 @@ from scipy import optimize, stats
 from scipy.special import expit, gammaln
 
 from .exact import as_counts, not_estimable
+from .labels import GLMM_LABELS
 from .result import PoolResult
 
 __all__ = ["GlmmFit", "fit_glmm", "pool_glmm", "marginal_loglik", "GLMM_LABELS", "DEFAULT_NODES"]
 
 DEFAULT_NODES = 50
-GLMM_LABELS = {
-    "t": "GLMM (ML, t-based CI)",
-    "z": "GLMM (ML, z-based CI)",
-}
 # profile grid for tau (logit scale, up to tau = 10): a maximum at the last point means the likelihood is
 # still increasing at tau^2 = 100, i.e. no usable ML estimate of tau^2
 _TAU_GRID = np.concatenate([[0.0], np.geomspace(0.02, 10.0, 22)])

@@ -39,6 +39,7 @@ from scipy import stats
 from scipy.special import expit
 
 from .exact import as_counts, not_estimable
+from .labels import FT_LABEL, IV_LABELS
 from .result import PoolResult
 
 __all__ = [
@@ -52,16 +53,6 @@ __all__ = [
 
 Tau2Method = Literal["REML", "DL", "PM", "FE"]
 Test = Literal["z", "knha"]
-
-IV_LABELS: dict[tuple[str, str], str] = {
-    ("REML", "knha"): "Logit inverse-variance (REML, Knapp-Hartung)",
-    ("REML", "z"): "Logit inverse-variance (REML, z-based CI)",
-    ("DL", "z"): "Logit inverse-variance (DerSimonian-Laird, z-based CI)",
-    ("PM", "z"): "Logit inverse-variance (Paule-Mandel, z-based CI)",
-    ("DL", "knha"): "Logit inverse-variance (DerSimonian-Laird, Knapp-Hartung)",
-    ("PM", "knha"): "Logit inverse-variance (Paule-Mandel, Knapp-Hartung)",
-}
-FT_LABEL = "Freeman-Tukey double arcsine (REML, Miller back-transform) [legacy]"
 
 # metafor 3.8-1 rma.uni control defaults
 _THRESHOLD = 1e-5
