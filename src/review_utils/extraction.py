@@ -12,6 +12,7 @@ term columns. Dual-extraction copies (`.A`/`.B`) are validated but not loaded.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,10 +109,34 @@ def tables_from_check(result: CheckResult, codebook: Codebook | None = None) -> 
     return tables
 
 
+def _fingerprint(folder: Path) -> tuple:
+    """The folder's files by relative name and content (SHA-256, read in chunks)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    digests = []
+    for path in files:
+        with path.open("rb") as handle:
+            digests.append((path.relative_to(folder).as_posix(), hashlib.file_digest(handle, "sha256").hexdigest()))
+    return str(folder.resolve()), tuple(digests)
+
+
+# Valid extractions loaded by this process, by folder content: a kernel that executes several notebook runs
+# (make) validates and parses the workbooks once. Each load returns new copies of the tables, so nothing a run
+# does to its tables reaches another run; any change to any file of the folder means a new load.
+_LOADED: dict[tuple, tuple[list[Problem], dict[str, pd.DataFrame]]] = {}
+
+
 def load_extraction(folder: str | Path = "extraction", strict: bool = True) -> Extraction:
     """Validate and load. With strict=True (the pipeline), any error raises ExtractionInvalid."""
-    result = check_folder(folder)
-    if strict and not result.ok:
-        raise ExtractionInvalid(result.problems)
-    tables = tables_from_check(result)
-    return Extraction(folder=Path(folder), problems=result.problems, **tables)
+    folder = Path(folder)
+    key = _fingerprint(folder) if folder.is_dir() else None
+    loaded = _LOADED.get(key) if key is not None else None
+    if loaded is None:
+        result = check_folder(folder)
+        if strict and not result.ok:
+            raise ExtractionInvalid(result.problems)
+        loaded = (result.problems, tables_from_check(result))
+        if key is not None and result.ok:
+            _LOADED.clear()  # the folder's current content is all a run needs
+            _LOADED[key] = loaded
+    problems, tables = loaded
+    return Extraction(folder=folder, problems=list(problems), **{name: t.copy() for name, t in tables.items()})
