@@ -275,6 +275,17 @@ def _record_durations(seconds: dict[str, float]) -> None:
     write_text_atomic(DURATIONS, json.dumps(known, indent=1, sort_keys=True) + "\n")
 
 
+def _refresh_code_stamp(stamps: Path, item: Run, output_root: Path) -> None:
+    """A main run rewrote notebooks/NAME.ipynb; where make follows that notebook's code (.build/NAME.code), say
+    that the code was looked at after this write, so the next make has nothing to do."""
+    code_stamp = stamps / f"{item.notebook}.code.stamp"
+    if item.params == "default" and code_stamp.exists():
+        from .notebook_code import write_if_changed
+
+        write_if_changed(output_notebook(item.notebook, item.params, output_root), stamps / f"{item.notebook}.code")
+        code_stamp.touch()
+
+
 def run_many(runs: list[Run], jobs: int = 1, output_root: Path = PROJECT_ROOT, source_dir: Path = NOTEBOOKS,
              stamps: Path | None = None) -> int:
     """Execute `runs` on `jobs` kernels, each reused run after run; touch stamps/<run>.stamp after each success.
@@ -314,6 +325,7 @@ def run_many(runs: list[Run], jobs: int = 1, output_root: Path = PROJECT_ROOT, s
                           f"({seconds[item.key]:.1f} s)", flush=True)
                     if stamps is not None:
                         (stamps / f"{item.key}.stamp").touch()
+                        _refresh_code_stamp(stamps, item, output_root)
                 else:
                     status.append(code)
                     stop.set()
