@@ -15,7 +15,9 @@ from review_utils.figures.style import (  # noqa: E402
     AGE_GROUP_COLOURS,
     DOUBLE_COLUMN_MM,
     SINGLE_COLUMN_MM,
+    figure_bytes,
     new_figure,
+    png_with_preview,
     save_figure,
     style_context,
 )
@@ -123,6 +125,24 @@ def test_png_is_300_dpi_at_the_journal_width(tmp_path):
     assert width == int(SINGLE_COLUMN_MM / 25.4 * 300) == 1003
     assert b"pHYs" in data and int.from_bytes(data[data.index(b"pHYs") + 4:][:4], "big") == 11811
     assert new_figure("double", 50).get_figwidth() * 25.4 == pytest.approx(DOUBLE_COLUMN_MM)
+
+
+def test_one_drawing_gives_the_same_png_file_and_a_preview_at_the_notebook_resolution():
+    """The notebook shows a copy of the file's image scaled from 300 to 110 dpi (one drawing for both); the
+    file's bytes are those of matplotlib's own PNG writer."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    with style_context():
+        fig = new_figure("single", 50)
+        fig.add_axes((0.1, 0.1, 0.8, 0.8)).plot([0, 1], [0, 1])
+    png, preview = png_with_preview(fig, dpi=300, preview_dpi=110)
+    assert png == figure_bytes(fig, "png", dpi=300)
+    full, small = Image.open(BytesIO(png)), Image.open(BytesIO(preview))
+    # 85 x 50 mm at 300 dpi: 1003 x 590 pixels; scaled by 110/300: 367.8 x 216.3, rounded
+    assert full.size == (1003, 590) and small.size == (368, 216)
+    assert round(small.info["dpi"][0]) == 110
 
 
 def test_save_returns_the_paths_and_keeps_dots_in_the_stem(tmp_path):

@@ -11,14 +11,10 @@
   the Python patch version) and written atomically: the main run in place (notebooks/NAME.ipynb), a
   sensitivity run to notebooks/sensitivity/<run>/NAME.ipynb.
 
-Queued runs (`make`): starting a kernel and importing pandas, matplotlib and scipy costs about two seconds,
-more than most notebooks' own work, so the runs share kernels: as many kernels as `make -jN` allows
-(one per core without -j, at most four), each executing one run after another, the longest runs first (durations of the last
-build, in .build/durations.json). Before each run the kernel is reset: its namespace and history are cleared
-(`%reset`), the execution count starts at 1 again, warnings shown before are shown again, and the run's
-output folder is set. The library keeps no state between runs except pure caches, and `make test` proves the
-result is the same as a fresh kernel's: nbval executes every committed notebook in a kernel of its own and
-compares the outputs, then the figures and tables, byte for byte.
+Queued runs (`make`): the runs share kernels (review_utils.notebook_kernel says how each is reset between
+runs): as many kernels as `make -jN` allows (one per core without -j, at most four), each executing one run
+after another, the longest runs of the last build first (.build/durations.json). A run that fails stops the
+queue (runs under way finish); each run that succeeds gets its stamp, so `make` reruns only the others.
 """
 from __future__ import annotations
 
@@ -29,7 +25,6 @@ import os
 import queue
 import re
 import shutil
-import signal
 import sys
 import threading
 import time
@@ -38,14 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .io.atomic import write_text_atomic
+from .notebook_kernel import KernelSession, register_engine
 from .params import PROJECT_ROOT, load_parameters
-from .paths import OUTPUT_ROOT_VARIABLE
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 STAGING = PROJECT_ROOT / ".build" / "staging"
 DURATIONS = PROJECT_ROOT / ".build" / "durations.json"
 VOLATILE_CELL_METADATA = ("papermill", "execution", "collapsed", "scrolled")
-ENGINE = "review_utils"
 
 
 def normalise(notebook) -> None:
@@ -109,89 +103,6 @@ def _quiet_kernel_shutdown():
         os.dup2(original, 2)
         os.close(original)
         thread.join(timeout=5)
-
-
-# ------------------------------------------------------------------------------------------- kernel reuse
-
-def _prelude(output_root: Path) -> str:
-    """What the kernel runs (silently, outside the notebook) before a run: a fresh namespace and history,
-    execution count 1, warnings shown once before shown again, and this run's output folder."""
-    return (
-        "import os as _os, sys as _sys, warnings as _warnings\n"
-        f"_os.environ[{OUTPUT_ROOT_VARIABLE!r}] = {str(output_root)!r}\n"
-        "_filters = list(_warnings.filters)\n"
-        "_warnings.resetwarnings()\n"  # forgets which warnings were shown ...
-        "_warnings.filters[:] = _filters\n"  # ... and keeps the kernel's filters
-        "_warnings.onceregistry.clear()\n"
-        "get_ipython().reset(new_session=True)\n"  # namespace, In/Out, execution count 1
-    )
-
-
-def _register_engine() -> None:
-    """A papermill engine that executes on a given kernel (kept alive between runs), after a prelude."""
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-    from traitlets import Unicode
-
-    class PreludeClient(PapermillNotebookClient):
-        prelude = Unicode("").tag(config=True)
-
-        def papermill_execute_cells(self):
-            reply = self.wait_for_reply(self.kc.execute(self.prelude, silent=True, store_history=False))
-            if reply is None or reply["content"].get("status") != "ok":
-                raise RuntimeError("the kernel could not be reset before the run")
-            super().papermill_execute_cells()
-
-    class KernelReusingEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                     start_timeout=60, execution_timeout=None, km=None, prelude="", kernel_cwd=None,
-                                     **kwargs):
-            client = PreludeClient(nb_man, km=km, prelude=prelude, timeout=execution_timeout,
-                                   startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
-                                   log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-            try:
-                return client.execute(cwd=kernel_cwd)  # where the kernel starts (the first run of a session)
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
-
-    papermill_engines.register(ENGINE, KernelReusingEngine)
-
-
-class KernelSession:
-    """One Jupyter kernel, started by the first run and reused by the next; use it from one thread only."""
-
-    def __init__(self) -> None:
-        self.km = None
-
-    def execute(self, source: Path, executed: Path, params: dict, output_root: Path, cwd: Path) -> None:
-        import papermill
-        from jupyter_client.manager import AsyncKernelManager
-
-        if self.km is None:
-            self.km = AsyncKernelManager(kernel_name="python3")
-        papermill.execute_notebook(
-            str(source), str(executed), parameters=params, kernel_name="python3", engine_name=ENGINE,
-            progress_bar=False, request_save_on_cell_execute=False, log_output=False,
-            km=self.km, prelude=_prelude(output_root), kernel_cwd=str(cwd))
-
-    def interrupt(self) -> None:
-        """Send SIGINT to the kernel process (from any thread): the running cell fails."""
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)
-
-    def close(self) -> None:
-        if self.km is not None and self.km.has_kernel:
-            from jupyter_core.utils import run_sync
-
-            try:
-                run_sync(self.km.shutdown_kernel)(now=False)
-            except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
-                pass
-        self.km = None
 
 
 # ------------------------------------------------------------------------------------------------- runs
@@ -293,7 +204,7 @@ def run_many(runs: list[Run], jobs: int = 1, output_root: Path = PROJECT_ROOT, s
     After a failure no further run starts (those under way finish); the exit status is that of the first
     failure (1 a cell failed, 2 a notebook is missing, 130 interrupted), 0 when all succeeded.
     """
-    _register_engine()
+    register_engine()
     pending: queue.Queue[Run] = queue.Queue()
     for item in _longest_first(list(dict.fromkeys(runs))):
         pending.put(item)
