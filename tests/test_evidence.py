@@ -5,13 +5,14 @@ press item naming a child of that series, an abstract superseded by a later data
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from review_utils.evidence import (EvidenceParameters, independent_cohorts, individual_patients, pooling_set,
-                                   unique_patient_counts)
+from review_utils.evidence import (EvidenceParameters, independent_cohorts, individual_patients, patient_outcome,
+                                   pooling_set, unique_patient_counts)
 from review_utils.extraction import ExtractionInvalid, load_extraction
 from workbook_factory import ROWS, write_report, write_screening
 
@@ -171,3 +172,21 @@ def test_an_invalid_extraction_stops_the_loader_with_every_problem(folder):
     with pytest.raises(ExtractionInvalid) as caught:
         load_extraction(folder)
     assert any(p.cell == "B2" and p.sheet == "patients" for p in caught.value.problems)
+
+
+@pytest.mark.parametrize("events, outcome, expected", [
+    ([("CRS", "yes", 1.0)], "CRS any grade", 1.0),
+    ([("CRS", "no", float("nan"))], "CRS any grade", 0.0),
+    ([], "CRS any grade", float("nan")),  # not reported: not assessable, not "no CRS"
+    ([("CRS", "yes", 3.0)], "CRS grade 3 or higher", 1.0),
+    ([("CRS", "yes", 2.0)], "CRS grade 3 or higher", 0.0),
+    ([("CRS", "yes", float("nan"))], "CRS grade 3 or higher", float("nan")),  # occurred, grade unknown
+    ([("CRS", "no", float("nan"))], "CRS grade 3 or higher", 0.0),
+    ([("ICANS", "yes", 4.0)], "CRS grade 3 or higher", float("nan")),  # another event says nothing about CRS
+    ([("infection", "yes", 3.0), ("infection", "yes", 1.0)], "severe infection", 1.0),
+])
+def test_a_patient_counts_for_an_outcome_only_when_the_report_says_enough(events, outcome, expected):
+    """Methods: a patient is an event (1) or a non-event (0) for an outcome only when the report says so; an
+    unreported event, or a severe-grade outcome with the grade unknown, leaves the patient out (NaN)."""
+    value = patient_outcome(events, outcome)
+    assert (math.isnan(value) and math.isnan(expected)) or value == expected
