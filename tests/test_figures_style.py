@@ -19,6 +19,7 @@ from review_utils.figures.style import (  # noqa: E402
     new_figure,
     png_with_preview,
     save_figure,
+    save_figure_with_preview,
     style_context,
 )
 
@@ -143,6 +144,20 @@ def test_one_drawing_gives_the_same_png_file_and_a_preview_at_the_notebook_resol
     # 85 x 50 mm at 300 dpi: 1003 x 590 pixels; scaled by 110/300: 367.8 x 216.3, rounded
     assert full.size == (1003, 590) and small.size == (368, 216)
     assert round(small.info["dpi"][0]) == 110
+
+
+def test_saving_with_a_preview_writes_the_same_files_as_saving_alone(tmp_path):
+    with style_context():
+        fig = new_figure("single", 50)
+        fig.add_axes((0.1, 0.1, 0.8, 0.8)).plot([0, 1], [1, 0])
+    for formats in (("png", "pdf", "svg"), ("pdf",)):
+        alone, with_preview = tmp_path / "alone" / "_".join(formats), tmp_path / "preview" / "_".join(formats)
+        written = save_figure(fig, alone / "f", formats)
+        preview = save_figure_with_preview(fig, with_preview / "f", formats, preview_dpi=110)
+        assert [p.read_bytes() for p in written] == [(with_preview / p.name).read_bytes() for p in written]
+        drawn_once = "png" in formats  # then the preview is the file's image scaled down, else its own drawing
+        expected = png_with_preview(fig, preview_dpi=110)[1] if drawn_once else figure_bytes(fig, "png", dpi=110)
+        assert preview == expected
 
 
 def test_save_returns_the_paths_and_keeps_dots_in_the_stem(tmp_path):

@@ -32,22 +32,15 @@ class Publisher:
 
     def figure(self, fig, name: str, kind: str, data, label: str = "") -> Caption:
         """Save `fig` as figures/<name>.<fmt>, record its caption, and show it in the notebook."""
-        from ..figures.style import figure_bytes, png_with_preview, save_figure
-        from ..io.atomic import write_bytes_atomic
+        from ..figures.style import save_figure, save_figure_with_preview
 
-        shown = _inline_display()
         stem = self.paths.figures / name
-        preview = None
-        if "png" in self.formats and shown is not None:
-            png, preview = png_with_preview(fig, preview_dpi=DISPLAY_DPI)  # one drawing for the file and the notebook
-            write_bytes_atomic(stem.parent / f"{stem.name}.png", png)
-            save_figure(fig, stem, formats=[fmt for fmt in self.formats if fmt != "png"])
-        else:
+        shown = _inline_display()
+        if shown is None:
             save_figure(fig, stem, formats=self.formats)
-        caption = self._caption(name, kind, data, label)
-        if shown is not None:
-            shown(preview if preview is not None else figure_bytes(fig, "png", dpi=DISPLAY_DPI))
-        return caption
+        else:
+            shown(save_figure_with_preview(fig, stem, formats=self.formats, preview_dpi=DISPLAY_DPI))
+        return self._caption(name, kind, data, label)
 
     def table(self, frame: pd.DataFrame, name: str, kind: str | None = None, label: str = "") -> pd.DataFrame:
         """Save `frame` as tables/<name>.csv and .xlsx; record its caption when it has a kind."""

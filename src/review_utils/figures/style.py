@@ -38,6 +38,7 @@ __all__ = [
     "figure_bytes",
     "mm_to_inches",
     "png_with_preview",
+    "save_figure_with_preview",
     "new_figure",
     "save_figure",
     "style_context",
@@ -218,16 +219,32 @@ def png_with_preview(fig: Figure, dpi: int = DPI, preview_dpi: int = 110) -> tup
     return _encode_png(rgba, dpi), _encode_png(np.asarray(small), preview_dpi)
 
 
+def _write(fig: Figure, stem: str | Path, formats: Sequence[str], dpi: int, drawn: dict[str, bytes]) -> list[Path]:
+    stem = Path(stem)
+    paths: list[Path] = []
+    for fmt in formats:
+        target = stem.parent / f"{stem.name}.{fmt}"
+        write_bytes_atomic(target, drawn[fmt] if fmt in drawn else figure_bytes(fig, fmt, dpi=dpi))
+        paths.append(target)
+    return paths
+
+
 def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "pdf", "svg"), dpi: int = DPI) -> list[Path]:
     """Write `fig` to `stem`.png/.pdf/.svg (atomically, deterministically) and return the paths written.
 
     `stem` is the path without suffix (``figures/forest_crs``); any suffix it has is kept as part of the name.
     The same figure saved twice, in one process or two, gives the same bytes in every format.
     """
-    stem = Path(stem)
-    paths: list[Path] = []
-    for fmt in formats:
-        target = stem.parent / f"{stem.name}.{fmt}"
-        write_bytes_atomic(target, figure_bytes(fig, fmt, dpi=dpi))
-        paths.append(target)
-    return paths
+    return _write(fig, stem, formats, dpi, {})
+
+
+def save_figure_with_preview(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "pdf", "svg"),
+                             preview_dpi: int = 110, dpi: int = DPI) -> bytes:
+    """:func:`save_figure`, and return a PNG preview at `preview_dpi` for a notebook; when PNG is among the
+    formats, the file and the preview come from one drawing (:func:`png_with_preview`)."""
+    if "png" not in formats:
+        _write(fig, stem, formats, dpi, {})
+        return figure_bytes(fig, "png", dpi=preview_dpi)
+    png, preview = png_with_preview(fig, dpi, preview_dpi)
+    _write(fig, stem, formats, dpi, {"png": png})
+    return preview
