@@ -351,7 +351,7 @@ def _report_counts(extraction: Extraction, params: EvidenceParameters, outcome: 
             counts = tally.setdefault(group, [0, 0])
             counts[0] += int(value)
             counts[1] += 1
-    return [(group, events_, total, "individual") for group, (events_, total) in sorted(tally.items())]
+    return [(group, had, assessed, "individual") for group, (had, assessed) in sorted(tally.items())]
 
 
 def _by_report(extraction: Extraction, table: str, *also: str) -> dict:

@@ -6,7 +6,7 @@ table of a forest plot, the PRISMA counts, the lanes of a swimmer plot, ...). Sa
 caption with :func:`caption_for`.
 """
 
-import importlib
+from ..lazy import lazy_attributes
 
 # name -> module: each figure module (and what it imports) is loaded on first use, so a notebook that draws
 # a PRISMA diagram does not pay for the forest plot's statistics.
@@ -28,10 +28,7 @@ _WHERE = {
 from .evidence_map import evidence_map  # noqa: E402
 
 
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+__getattr__ = lazy_attributes(__name__, _WHERE)
 
 
 __all__ = sorted([*_WHERE, "evidence_map"])

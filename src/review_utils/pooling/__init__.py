@@ -7,8 +7,9 @@ method-comparison table. Agreement with R metafor 3.8-1 is tested against stored
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
 
 from .labels import GLMM_LABELS, FT_LABEL, IV_LABELS, METHOD_LABELS, METHODS
 
@@ -33,43 +34,10 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+__getattr__ = lazy_attributes(__name__, _WHERE)
 
 
-__all__ = [
-    "METHODS",
-    "METHOD_LABELS",
-    "PoolResult",
-    "results_frame",
-    "pool",
-    "compare_methods",
-    "study_ci",
-    "clopper_pearson",
-    "wilson",
-    "crude_pool",
-    "fit_glmm",
-    "GlmmFit",
-    "fit_rma",
-    "subgroup_analysis",
-    "moderator_test",
-    "SubgroupAnalysis",
-    "ModeratorTest",
-    "risk_difference",
-    "RiskDifference",
-    "fisher_exact_counts",
-    "FisherResult",
-    "compare_groups",
-    "leave_one_out",
-    "cumulative",
-    "method_comparison",
-    "change_from_baseline",
-    "summarise_change",
-    "wilcoxon_within",
-    "mann_whitney_between",
-]
+__all__ = ["METHODS", "METHOD_LABELS", "GLMM_LABELS", "IV_LABELS", "FT_LABEL", "pool", "compare_methods", *_WHERE]
 
 
 def pool(events: ArrayLike, totals: ArrayLike, method: str = "glmm", level: float = 0.95) -> PoolResult:
