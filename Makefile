@@ -23,7 +23,6 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # queue on as many kernels as `make -jN` allows, each kernel reused run after run (notebook_run.py says how).
 BUILD      := .build
 REPORT_NOTEBOOKS := 02_characteristics 03_outcomes 04_sensitivity 05_appraisal
-NOTEBOOKS  := 01_screening $(REPORT_NOTEBOOKS)
 SENSITIVITY := $(basename $(notdir $(filter-out params/default.yaml,$(wildcard params/*.yaml))))
 LIBRARY    := $(shell find src/review_utils -name '*.py' -o -name '*.yaml' -o -name '*.mplstyle' | sort)
 REPORTS    := $(sort $(wildcard $(EXTRACTION)/reports/*.xlsx))
